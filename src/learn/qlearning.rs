@@ -1,0 +1,280 @@
+//! Tabular Q-learning with ε-greedy exploration over masked actions.
+//!
+//! Q(s,a) ← Q(s,a) + α_n·(r + γ·max_{a′ available} Q(s′,a′) − Q(s,a)) (Watkins 1989), with a
+//! per-pair step size α_n = max(α_min, α₀/n^ω) read from a precomputed table (modeling
+//! note 9: `powf` is slow in wasm). Tables are flat `Vec<f64>` indexed s·|A| + a; a step
+//! allocates nothing.
+
+use serde::{Deserialize, Serialize};
+
+use crate::mdp::{ActionMask, Env};
+use crate::rng::SimRng;
+
+/// Length of the precomputed step-size table; later visits use its last entry.
+const ALPHA_TABLE_LEN: usize = 1 << 16;
+
+/// Hyper-parameters of training.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LearnConfig {
+    /// Episodes a CLI run trains for (the page trains until paused).
+    pub episodes: u32,
+    /// γ ∈ [0, 1).
+    pub discount: f64,
+    /// α₀, the step size of a pair's first visit.
+    pub alpha: f64,
+    /// ω: α_n = α₀/n^ω (0 = constant step size).
+    pub alpha_decay: f64,
+    /// Lower bound on α_n.
+    pub alpha_min: f64,
+    /// ε at the first episode.
+    pub epsilon: f64,
+    /// ε is multiplied by this after every episode.
+    pub epsilon_decay: f64,
+    /// Lower bound on ε.
+    pub epsilon_min: f64,
+    /// Recompute Q* of the estimated model every this many episodes (0 = never).
+    pub qstar_every: u32,
+}
+
+impl Default for LearnConfig {
+    fn default() -> Self {
+        Self {
+            episodes: 20_000,
+            discount: 0.9,
+            alpha: 0.5,
+            alpha_decay: 0.75,
+            alpha_min: 0.0,
+            epsilon: 1.0,
+            epsilon_decay: 0.9995,
+            epsilon_min: 0.3,
+            qstar_every: 100,
+        }
+    }
+}
+
+impl LearnConfig {
+    /// ε for episode `e` (0-based): max(ε_min, ε₀·decay^e).
+    pub fn epsilon_at(&self, episode: u32) -> f64 {
+        (self.epsilon * libm::pow(self.epsilon_decay, episode as f64)).max(self.epsilon_min)
+    }
+
+    /// Checks every field's domain; the message names the field.
+    pub fn validate(&self) -> Result<(), String> {
+        let in01 = |v: f64| v.is_finite() && (0.0..=1.0).contains(&v);
+        if !(self.discount.is_finite() && (0.0..1.0).contains(&self.discount)) {
+            return Err(format!(
+                "learn.discount = {}: γ must be in [0, 1)",
+                self.discount
+            ));
+        }
+        if !(self.alpha.is_finite() && self.alpha > 0.0 && self.alpha <= 1.0) {
+            return Err(format!("learn.alpha = {}: must be in (0, 1]", self.alpha));
+        }
+        if !(self.alpha_decay.is_finite() && (0.0..=1.0).contains(&self.alpha_decay)) {
+            return Err(format!(
+                "learn.alpha_decay = {}: must be in [0, 1]",
+                self.alpha_decay
+            ));
+        }
+        for (name, v) in [
+            ("learn.alpha_min", self.alpha_min),
+            ("learn.epsilon", self.epsilon),
+            ("learn.epsilon_decay", self.epsilon_decay),
+            ("learn.epsilon_min", self.epsilon_min),
+        ] {
+            if !in01(v) {
+                return Err(format!("{name} = {v}: must be in [0, 1]"));
+            }
+        }
+        if self.episodes > 10_000_000 {
+            return Err(format!(
+                "learn.episodes = {}: at most 10,000,000",
+                self.episodes
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Greedy action of state `s` among the actions in `mask` (ties: lowest index).
+#[inline]
+pub fn greedy(q: &[f64], n_actions: usize, s: usize, mask: ActionMask) -> usize {
+    let row = &q[s * n_actions..(s + 1) * n_actions];
+    let mut best = usize::MAX;
+    let mut best_v = f64::NEG_INFINITY;
+    for (a, &v) in row.iter().enumerate() {
+        if mask & (1 << a) != 0 && (best == usize::MAX || v > best_v) {
+            best = a;
+            best_v = v;
+        }
+    }
+    if best == usize::MAX {
+        0
+    } else {
+        best
+    }
+}
+
+/// Largest Q(s, a) among the actions in `mask`.
+#[inline]
+fn max_q(q: &[f64], n_actions: usize, s: usize, mask: ActionMask) -> f64 {
+    let a = greedy(q, n_actions, s, mask);
+    q[s * n_actions + a]
+}
+
+/// What one training step did.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct StepOutcome {
+    pub state: usize,
+    pub action: usize,
+    pub reward: f64,
+    pub next_state: usize,
+    pub next_mask: ActionMask,
+    /// |ΔQ(s,a)| of this update.
+    pub delta_q: f64,
+}
+
+/// A tabular Q-learning agent.
+#[derive(Debug, Clone)]
+pub struct QLearner {
+    n_states: usize,
+    n_actions: usize,
+    discount: f64,
+    q: Vec<f64>,
+    visits: Vec<u32>,
+    alpha_table: Vec<f64>,
+}
+
+impl QLearner {
+    pub fn new(n_states: usize, n_actions: usize, cfg: &LearnConfig) -> Self {
+        let alpha_table = (0..ALPHA_TABLE_LEN)
+            .map(|i| {
+                let n = (i + 1) as f64;
+                (cfg.alpha * libm::pow(n, -cfg.alpha_decay)).max(cfg.alpha_min)
+            })
+            .collect();
+        Self {
+            n_states,
+            n_actions,
+            discount: cfg.discount,
+            q: vec![0.0; n_states * n_actions],
+            visits: vec![0; n_states * n_actions],
+            alpha_table,
+        }
+    }
+
+    pub fn q(&self) -> &[f64] {
+        &self.q
+    }
+    pub fn visits(&self) -> &[u32] {
+        &self.visits
+    }
+    pub fn n_states(&self) -> usize {
+        self.n_states
+    }
+    pub fn n_actions(&self) -> usize {
+        self.n_actions
+    }
+
+    /// ε-greedy choice among the available actions; consumes exactly two random draws.
+    #[inline]
+    pub fn choose(&self, s: usize, mask: ActionMask, epsilon: f64, rng: &mut SimRng) -> usize {
+        let explore = rng.uniform() < epsilon;
+        let pick = rng.next_u64();
+        if explore {
+            let n = mask.count_ones() as u64;
+            let k = ((pick as u128 * n as u128) >> 64) as u32;
+            // The k-th set bit of the mask.
+            let mut m = mask;
+            for _ in 0..k {
+                m &= m - 1;
+            }
+            m.trailing_zeros() as usize
+        } else {
+            greedy(&self.q, self.n_actions, s, mask)
+        }
+    }
+
+    /// Applies the Q-learning update for an observed transition; returns |ΔQ|.
+    #[inline]
+    pub fn update(&mut self, s: usize, a: usize, r: f64, s2: usize, mask2: ActionMask) -> f64 {
+        let i = s * self.n_actions + a;
+        let n = self.visits[i] as usize;
+        self.visits[i] = self.visits[i].saturating_add(1);
+        let alpha = self.alpha_table[n.min(ALPHA_TABLE_LEN - 1)];
+        let target = r + self.discount * max_q(&self.q, self.n_actions, s2, mask2);
+        let dq = alpha * (target - self.q[i]);
+        self.q[i] += dq;
+        dq.abs()
+    }
+
+    /// One step of interaction and learning.
+    #[inline]
+    pub fn train_step<E: Env>(
+        &mut self,
+        env: &mut E,
+        epsilon: f64,
+        rng: &mut SimRng,
+    ) -> StepOutcome {
+        let s = env.state();
+        let a = self.choose(s, env.mask(), epsilon, rng);
+        let (r, s2) = env.step(a, rng);
+        let mask2 = env.mask();
+        let delta_q = self.update(s, a, r, s2, mask2);
+        StepOutcome {
+            state: s,
+            action: a,
+            reward: r,
+            next_state: s2,
+            next_mask: mask2,
+            delta_q,
+        }
+    }
+
+    /// Greedy action of every state (using each state's full action set).
+    pub fn greedy_policy(&self) -> Vec<u8> {
+        let all = (1u32 << self.n_actions) - 1;
+        (0..self.n_states)
+            .map(|s| greedy(&self.q, self.n_actions, s, all) as u8)
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn greedy_respects_mask_and_ties() {
+        let q = [1.0, 5.0, 3.0, 0.0, 0.0, 0.0];
+        assert_eq!(greedy(&q, 3, 0, 0b111), 1);
+        assert_eq!(greedy(&q, 3, 0, 0b101), 2);
+        assert_eq!(greedy(&q, 3, 1, 0b110), 1);
+    }
+
+    #[test]
+    fn exploration_only_picks_available_actions() {
+        let l = QLearner::new(1, 4, &LearnConfig::default());
+        let mut rng = SimRng::new(1);
+        let mut seen = [0; 4];
+        for _ in 0..4_000 {
+            seen[l.choose(0, 0b1010, 1.0, &mut rng)] += 1;
+        }
+        assert_eq!(seen[0] + seen[2], 0);
+        assert!(seen[1] > 1_800 && seen[3] > 1_800, "{seen:?}");
+    }
+
+    #[test]
+    fn epsilon_schedule() {
+        let c = LearnConfig {
+            epsilon: 1.0,
+            epsilon_decay: 0.5,
+            epsilon_min: 0.1,
+            ..LearnConfig::default()
+        };
+        assert_eq!(c.epsilon_at(0), 1.0);
+        assert_eq!(c.epsilon_at(1), 0.5);
+        assert_eq!(c.epsilon_at(10), 0.1);
+    }
+}

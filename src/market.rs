@@ -1,0 +1,228 @@
+//! The market around the AMM: an oracle price process and one trader per step.
+//!
+//! The oracle is a geometric Brownian motion or a replayed price series. Each step one
+//! trader arrives: informed with probability λi (long when mark < oracle, short when
+//! mark > oracle, nothing when equal) or uninformed with probability λu = 1 − λi (long or
+//! short 50/50). The trade's USD size comes from the volume model with optional
+//! log-normal noise. The AMM itself and the operator's actions live elsewhere.
+
+use serde::{Deserialize, Serialize};
+
+use crate::amm::Side;
+use crate::reward::VolumeModel;
+use crate::rng::SimRng;
+
+/// How the oracle price moves.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct OracleConfig {
+    /// GBM drift μ per step.
+    pub drift: f64,
+    /// GBM volatility σ per step (0.01 ≈ 1% per hour).
+    pub volatility: f64,
+    /// A price series to replay instead of the GBM (one price per step); empty = GBM.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub series: Vec<f64>,
+}
+
+impl Default for OracleConfig {
+    fn default() -> Self {
+        Self {
+            drift: 0.0,
+            volatility: 0.01,
+            series: Vec::new(),
+        }
+    }
+}
+
+/// The oracle's current price and position in its process.
+#[derive(Debug, Clone)]
+pub struct Oracle {
+    price: f64,
+    /// Index into the replay series (unused for GBM).
+    cursor: usize,
+    /// Ratio that maps the replayed series onto the episode's starting price.
+    scale: f64,
+}
+
+impl Oracle {
+    /// Starts at `price`; a replay starts at series index `start` and is rescaled to `price`.
+    pub fn start(cfg: &OracleConfig, price: f64, start: usize) -> Self {
+        let (cursor, scale) = match cfg.series.get(start) {
+            Some(&p0) => (start, price / p0),
+            None => (0, 1.0),
+        };
+        Self {
+            price,
+            cursor,
+            scale,
+        }
+    }
+
+    #[inline]
+    pub fn price(&self) -> f64 {
+        self.price
+    }
+
+    /// One step: S′ = S·exp((μ − σ²/2) + σZ) (GBM, exact discretisation), or the next
+    /// replayed price (the series wraps around at its end).
+    #[inline]
+    pub fn step(&mut self, cfg: &OracleConfig, rng: &mut SimRng) {
+        if cfg.series.is_empty() {
+            let z = rng.normal();
+            let s = cfg.volatility;
+            self.price *= libm::exp(cfg.drift - 0.5 * s * s + s * z);
+        } else {
+            self.cursor = (self.cursor + 1) % cfg.series.len();
+            self.price = cfg.series[self.cursor] * self.scale;
+        }
+    }
+}
+
+/// Who trades and how much.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TraderConfig {
+    /// λi: probability that the step's trader is informed (λu = 1 − λi).
+    pub informed_prob: f64,
+    /// Volume model giving the expected USD size of a trade.
+    pub volume: VolumeModel,
+    /// σ of the log-normal size noise (0 = every trade has the model's size).
+    pub size_noise: f64,
+}
+
+impl Default for TraderConfig {
+    fn default() -> Self {
+        Self {
+            informed_prob: 0.6,
+            volume: VolumeModel::default(),
+            size_noise: 0.5,
+        }
+    }
+}
+
+/// Whether the trader of a step was informed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TraderKind {
+    Informed,
+    Uninformed,
+}
+
+/// One arriving order: side and USD size.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Order {
+    pub kind: TraderKind,
+    pub side: Side,
+    pub quote: f64,
+}
+
+impl TraderConfig {
+    /// Draws this step's order, or `None` when an informed trader sees no gap.
+    /// Informed: long if mark < oracle, short if mark > oracle (paper §RL).
+    #[inline]
+    pub fn arrive(&self, mark: f64, oracle: f64, sqrt_k: f64, rng: &mut SimRng) -> Option<Order> {
+        let informed = rng.bernoulli(self.informed_prob);
+        let coin = rng.uniform();
+        let z = rng.normal();
+        let (kind, side) = if informed {
+            let side = if mark < oracle {
+                Side::Long
+            } else if mark > oracle {
+                Side::Short
+            } else {
+                return None;
+            };
+            (TraderKind::Informed, side)
+        } else {
+            let side = if coin < 0.5 { Side::Long } else { Side::Short };
+            (TraderKind::Uninformed, side)
+        };
+        // Log-normal noise with mean 1: exp(σZ − σ²/2).
+        let s = self.size_noise;
+        let noise = if s > 0.0 {
+            libm::exp(s * z - 0.5 * s * s)
+        } else {
+            1.0
+        };
+        let quote = self.volume.volume(mark, sqrt_k) * noise;
+        (quote > 0.0).then_some(Order { kind, side, quote })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gbm_log_returns_have_the_configured_moments() {
+        let cfg = OracleConfig {
+            drift: 0.001,
+            volatility: 0.02,
+            series: vec![],
+        };
+        let mut o = Oracle::start(&cfg, 100.0, 0);
+        let mut rng = SimRng::new(5);
+        let n = 100_000;
+        let (mut s, mut s2) = (0.0, 0.0);
+        for _ in 0..n {
+            let p0 = o.price();
+            o.step(&cfg, &mut rng);
+            let r = (o.price() / p0).ln();
+            s += r;
+            s2 += r * r;
+        }
+        let mean = s / n as f64;
+        let var = s2 / n as f64 - mean * mean;
+        assert!((mean - (0.001 - 0.0002)).abs() < 2e-4, "{mean}");
+        assert!((var.sqrt() - 0.02).abs() < 5e-4, "{var}");
+    }
+
+    #[test]
+    fn replay_rescales_and_wraps() {
+        let cfg = OracleConfig {
+            series: vec![10.0, 11.0, 12.0],
+            ..OracleConfig::default()
+        };
+        let mut o = Oracle::start(&cfg, 100.0, 1);
+        let mut rng = SimRng::new(0);
+        o.step(&cfg, &mut rng);
+        assert!((o.price() - 12.0 * 100.0 / 11.0).abs() < 1e-12);
+        o.step(&cfg, &mut rng);
+        assert!((o.price() - 10.0 * 100.0 / 11.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn informed_traders_trade_toward_the_oracle() {
+        let t = TraderConfig {
+            informed_prob: 1.0,
+            size_noise: 0.0,
+            ..TraderConfig::default()
+        };
+        let mut rng = SimRng::new(1);
+        for _ in 0..100 {
+            assert_eq!(
+                t.arrive(99.0, 100.0, 1e5, &mut rng).unwrap().side,
+                Side::Long
+            );
+            assert_eq!(
+                t.arrive(101.0, 100.0, 1e5, &mut rng).unwrap().side,
+                Side::Short
+            );
+            assert!(t.arrive(100.0, 100.0, 1e5, &mut rng).is_none());
+        }
+    }
+
+    #[test]
+    fn uninformed_traders_split_evenly() {
+        let t = TraderConfig {
+            informed_prob: 0.0,
+            ..TraderConfig::default()
+        };
+        let mut rng = SimRng::new(2);
+        let longs = (0..20_000)
+            .filter(|_| t.arrive(99.0, 100.0, 1e5, &mut rng).unwrap().side == Side::Long)
+            .count();
+        assert!((longs as f64 / 20_000.0 - 0.5).abs() < 0.015, "{longs}");
+    }
+}
