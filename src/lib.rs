@@ -1,5 +1,6 @@
 pub mod amm;
 pub mod config;
+pub mod data;
 pub mod learn;
 pub mod market;
 pub mod mdp;

@@ -72,7 +72,11 @@ impl Default for MarketConfig {
             fee_rate: amm::DRIFT_FEE_RATE,
             total_fee: 20_000.0,
             fee_pool: 15_000.0,
-            rules: AmmRules::default(),
+            // Drift v1's rules plus the F/2 floor on k costs (modeling note 4).
+            rules: AmmRules {
+                k_floor: true,
+                ..AmmRules::default()
+            },
         }
     }
 }

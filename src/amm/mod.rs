@@ -9,6 +9,8 @@
 //! Units: base amounts in base-asset units, quote reserves in unpegged quote units,
 //! money in USD. Formulas cite `shared/reference/drift-amm.md` (the "spec") by section.
 
+pub mod ops;
+
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
@@ -56,6 +58,8 @@ pub struct AmmRules {
     pub repeg_floor: bool,
     /// A positive k cost must be ≤ P (v1 `lib.rs` update_k; no F/2 floor; spec §4).
     pub k_cost_within_pool: bool,
+    /// k updates must also leave P ≥ F/2 (not a v1 rule; modeling note 4 for the MDP).
+    pub k_floor: bool,
     /// Smallest allowed √k ratio per k update (v1 from Jan 2022: 0.975); `None` = no limit.
     pub min_k_ratio: Option<f64>,
 }
@@ -65,6 +69,7 @@ impl Default for AmmRules {
         Self {
             repeg_floor: true,
             k_cost_within_pool: true,
+            k_floor: false,
             min_k_ratio: Some(DRIFT_MIN_K_RATIO),
         }
     }
@@ -76,6 +81,7 @@ impl AmmRules {
         Self {
             repeg_floor: false,
             k_cost_within_pool: false,
+            k_floor: false,
             min_k_ratio: None,
         }
     }
@@ -601,7 +607,7 @@ impl Amm {
                 reason: "the k cost is not finite",
             });
         }
-        let pool = self.pool_after_cost(cost, false, self.rules.k_cost_within_pool)?;
+        let pool = self.pool_after_cost(cost, self.rules.k_floor, self.rules.k_cost_within_pool)?;
         self.base_reserve = b1;
         self.quote_reserve = new_sqrt_k * new_sqrt_k / b1;
         self.sqrt_k = new_sqrt_k;
