@@ -40,14 +40,14 @@ pub struct LearnConfig {
 impl Default for LearnConfig {
     fn default() -> Self {
         Self {
-            episodes: 20_000,
+            episodes: 40_000,
             discount: 0.9,
             alpha: 0.5,
             alpha_decay: 0.75,
             alpha_min: 0.0,
             epsilon: 1.0,
             epsilon_decay: 0.9995,
-            epsilon_min: 0.3,
+            epsilon_min: 0.4,
             qstar_every: 100,
         }
     }

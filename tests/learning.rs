@@ -1,0 +1,171 @@
+//! Learning checks: Q-learning against closed-form and exact Q*, the presets against
+//! Q* of their estimated models, and the learned policy against the baselines.
+
+use damm::config::Config;
+use damm::learn::{max_abs, max_abs_diff, LearnConfig, Model, QLearner};
+use damm::mdp::{Env, Preset, TabularMdp};
+use damm::rng::SimRng;
+use damm::session::Session;
+
+/// Two states, two actions, deterministic. From s0: a0 pays 1 and stays, a1 pays 0 and
+/// moves to s1. From s1: a0 pays 2 and stays, a1 pays 0 and moves to s0.
+fn two_state() -> TabularMdp {
+    #[rustfmt::skip]
+    let p = vec![
+        1.0, 0.0,   0.0, 1.0, // s0: a0 → s0, a1 → s1
+        0.0, 1.0,   1.0, 0.0, // s1: a0 → s1, a1 → s0
+    ];
+    TabularMdp::new(2, 2, p, vec![1.0, 0.0, 2.0, 0.0])
+}
+
+/// Closed form for γ where moving to s1 is worth it (γ·2/(1−γ) > 1/(1−γ), i.e. γ > ½):
+/// V(s1) = 2/(1−γ), V(s0) = γ·V(s1), Q(s0,a0) = 1 + γV(s0), Q(s1,a1) = γV(s0).
+fn two_state_q_star(g: f64) -> [f64; 4] {
+    let v1 = 2.0 / (1.0 - g);
+    let v0 = g * v1;
+    [1.0 + g * v0, v0, v1, g * v0]
+}
+
+fn train<E: Env>(env: &mut E, cfg: &LearnConfig, steps: u64, restart: u64, seed: u64) -> QLearner {
+    let mut agent = QLearner::new(env.n_states(), env.n_actions(), cfg);
+    let mut rng = SimRng::new(seed);
+    env.reset(&mut rng);
+    for t in 0..steps {
+        if t % restart == 0 {
+            env.reset(&mut rng);
+        }
+        agent.train_step(env, 1.0, &mut rng);
+    }
+    agent
+}
+
+#[test]
+fn q_learning_matches_the_closed_form_within_1_percent() {
+    let g = 0.9;
+    let exact = two_state_q_star(g);
+    // The hand-derived numbers for γ = 0.9.
+    for (x, y) in exact.iter().zip([17.2, 18.0, 20.0, 16.2]) {
+        assert!((x - y).abs() < 1e-12, "{x} vs {y}");
+    }
+    let cfg = LearnConfig {
+        discount: g,
+        alpha: 1.0,
+        alpha_decay: 0.6,
+        ..LearnConfig::default()
+    };
+    let agent = train(&mut two_state(), &cfg, 200_000, 50, 7);
+    let err = max_abs_diff(agent.q(), &exact) / max_abs(&exact);
+    println!(
+        "two-state MDP: Q = {:?}, Q* = {exact:?}, relative error {err:.2e}",
+        agent.q()
+    );
+    assert!(err < 0.01, "relative error {err}");
+    // Value iteration on the explicit MDP agrees with the closed form too.
+    let vi = two_state().q_star(g, 1e-12);
+    assert!(max_abs_diff(&vi, &exact) < 1e-9);
+}
+
+#[test]
+fn q_learning_and_model_estimate_converge_on_a_stochastic_mdp() {
+    // Three states, two actions, random transitions and rewards (fixed by a seed).
+    let mut rng = SimRng::new(42);
+    let (ns, na) = (3, 2);
+    let mut p = Vec::new();
+    for _ in 0..ns * na {
+        let w: Vec<f64> = (0..ns).map(|_| 0.1 + rng.uniform()).collect();
+        let t: f64 = w.iter().sum();
+        p.extend(w.iter().map(|x| x / t));
+    }
+    let r: Vec<f64> = (0..ns * na).map(|_| rng.uniform() * 10.0 - 3.0).collect();
+    let mdp = TabularMdp::new(ns, na, p, r);
+    let g = 0.8;
+    let exact = mdp.q_star(g, 1e-13);
+    let cfg = LearnConfig {
+        discount: g,
+        alpha: 1.0,
+        alpha_decay: 0.7,
+        ..LearnConfig::default()
+    };
+    // Q-learning.
+    let agent = train(&mut mdp.clone(), &cfg, 2_000_000, 20, 1);
+    let q_err = max_abs_diff(agent.q(), &exact) / max_abs(&exact);
+    // Model estimation + value iteration on the same kind of experience.
+    let mut env = mdp.clone();
+    let mut model = Model::new(ns, na);
+    let mut rng = SimRng::new(2);
+    env.reset(&mut rng);
+    for _ in 0..200_000 {
+        let s = env.state();
+        let a = rng.index(na);
+        let (rew, s2) = env.step(a, &mut rng);
+        model.record(s, a, rew, s2, env.mask());
+    }
+    let m_err = max_abs_diff(&model.q_star(g, 1e-12, None), &exact) / max_abs(&exact);
+    println!("stochastic MDP: Q-learning relative error {q_err:.2e}, model VI {m_err:.2e}");
+    assert!(q_err < 0.01, "{q_err}");
+    assert!(m_err < 0.01, "{m_err}");
+}
+
+fn trained(preset: Preset) -> Session {
+    let cfg = Config {
+        preset,
+        ..Config::default()
+    };
+    let episodes = cfg.learn.episodes;
+    let mut s = Session::new(cfg).unwrap();
+    s.advance_episodes(episodes);
+    s
+}
+
+#[test]
+fn presets_converge_to_the_estimated_model() {
+    for preset in [Preset::Paper, Preset::Control] {
+        let mut s = trained(preset);
+        let c = s.compute_q_star();
+        println!(
+            "{preset:?}: ‖Q − Q*‖∞ = {:.3}, ‖Q*‖∞ = {:.3}, relative {:.4}, greedy agreement {:.3}",
+            c.max_error, c.q_star_norm, c.relative_error, c.agreement
+        );
+        assert!(c.relative_error < 0.05, "{preset:?}: {}", c.relative_error);
+    }
+}
+
+#[test]
+fn learned_control_policy_beats_static_over_100_seeds() {
+    let s = trained(Preset::Control);
+    let table = s.evaluate();
+    println!("policy      net mean [95% CI]          fees     costs    funding  adjustments");
+    for e in &table {
+        println!(
+            "{:<10?} {:>9.1} [{:>9.1}, {:>9.1}] {:>8.1} {:>9.1} {:>9.1} {:>6.1}",
+            e.policy,
+            e.net.mean,
+            e.net.lo,
+            e.net.hi,
+            e.fees.mean,
+            e.costs.mean,
+            e.funding.mean,
+            e.adjustments.mean
+        );
+    }
+    let (stat, rule, learned) = (&table[0], &table[1], &table[2]);
+    assert_eq!(stat.seeds, 100);
+    assert!(
+        learned.net.mean >= stat.net.mean,
+        "learned {} < static {}",
+        learned.net.mean,
+        stat.net.mean
+    );
+    // Paired by seed (same oracle paths and traders): the learned policy's advantage.
+    let diffs: Vec<f64> = learned
+        .per_seed_net
+        .iter()
+        .zip(&stat.per_seed_net)
+        .map(|(a, b)| a - b)
+        .collect();
+    let d = damm::learn::Interval::of(&diffs);
+    println!(
+        "learned − static per seed: {:.1} [{:.1}, {:.1}]; drift rule {:.1}",
+        d.mean, d.lo, d.hi, rule.net.mean
+    );
+}
