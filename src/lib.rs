@@ -1,4 +1,5 @@
 pub mod amm;
+pub mod charts;
 pub mod config;
 pub mod data;
 pub mod learn;

@@ -1,1 +1,462 @@
-fn main() {}
+//! `damm`: the dAMM Lab engine on the command line. All output is JSON on stdout unless
+//! `--out` is given; human-readable tables and progress go to stderr.
+
+use std::fs;
+use std::io::{IsTerminal, Read};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use clap::{Args, Parser, Subcommand};
+use damm::amm::ops::{self, Script};
+use damm::config::Config;
+use damm::learn::EvalStats;
+use damm::mdp::Preset;
+use damm::reward::{ols, Transform};
+use damm::session::Session;
+use serde_json::{json, Value};
+
+const EXAMPLES: &str = "\
+Examples:
+  echo '{\"amm\":{\"base_reserve\":1e6,\"quote_reserve\":1e6,\"peg\":150},\"ops\":[{\"op\":\"long_quote\",\"amount\":10000}]}' | damm amm
+  damm train --preset control --episodes 5000 --seed 7 --trajectory traj.csv --plot charts/
+  damm train --url 'preset=paper&learn.discount=0.95&seed=3'
+  damm eval --episodes 40000 --seeds 100
+  damm fit-volume --csv data.csv --x price,sqrt_k --y volume --transform identity,sqrt";
+
+#[derive(Parser)]
+#[command(name = "damm", version, about = "dAMM Lab: Drift-style vAMM engine, Q-learning of repeg and k policies", after_help = EXAMPLES)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Apply AMM operations read as JSON on stdin; print the state after each op.
+    #[command(
+        after_help = "Input: {\"amm\": {base_reserve, quote_reserve, peg, fee_rate?, net_base?, sqrt_k?, total_fee?, fee_pool?, rules?}, \"ops\": [{\"op\": \"long_quote\"|\"short_quote\"|\"long_base\"|\"short_base\", \"amount\": x} | {\"op\": \"repeg\", \"peg\": p} | {\"op\": \"update_k\", \"sqrt_k\": s}]}"
+    )]
+    Amm {
+        /// Write the JSON here instead of stdout.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Train a Q-learning policy and print Q, Q*, the policy and per-episode diagnostics.
+    Train(TrainArgs),
+    /// Train, then compare the static, Drift-style and learned policies over N seeds.
+    Eval {
+        #[command(flatten)]
+        run: RunArgs,
+        /// Number of evaluation seeds.
+        #[arg(long)]
+        seeds: Option<u32>,
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Least-squares fit of y = β0 + Σ βj·f_j(x_j) on CSV columns.
+    FitVolume {
+        #[arg(long)]
+        csv: PathBuf,
+        /// Regressor columns, comma-separated.
+        #[arg(long, value_delimiter = ',', default_value = "price,sqrt_k")]
+        x: Vec<String>,
+        /// Response column.
+        #[arg(long, default_value = "volume")]
+        y: String,
+        /// Transform of each regressor: identity or sqrt (one per --x column, or one for all).
+        #[arg(long, value_delimiter = ',', default_value = "identity")]
+        transform: Vec<String>,
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}
+
+/// Where a run's configuration comes from, with overrides for the main parameters.
+#[derive(Args)]
+struct RunArgs {
+    /// JSON config file (any subset of fields; see README).
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// The playground's URL hash (with or without '#'), e.g. 'preset=paper&seed=3'.
+    #[arg(long)]
+    url: Option<String>,
+    /// paper or control.
+    #[arg(long)]
+    preset: Option<String>,
+    #[arg(long)]
+    seed: Option<u32>,
+    /// Training episodes.
+    #[arg(long)]
+    episodes: Option<u32>,
+    /// λi, probability that a trader is informed.
+    #[arg(long)]
+    informed: Option<f64>,
+    /// γ, discount.
+    #[arg(long)]
+    gamma: Option<f64>,
+    /// α₀, initial step size.
+    #[arg(long)]
+    alpha: Option<f64>,
+    /// Steps per episode.
+    #[arg(long)]
+    episode_len: Option<u32>,
+    /// Any other parameter as path=value (repeatable), e.g. --set mdp.kappa=0.01.
+    #[arg(long = "set")]
+    set: Vec<String>,
+}
+
+#[derive(Args)]
+struct TrainArgs {
+    #[command(flatten)]
+    run: RunArgs,
+    /// Write the last episode's trajectory as CSV.
+    #[arg(long)]
+    trajectory: Option<PathBuf>,
+    /// Draw the charts as SVG files into this directory.
+    #[arg(long)]
+    plot: Option<PathBuf>,
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
+type CliResult<T> = Result<T, String>;
+
+impl RunArgs {
+    fn config(&self) -> CliResult<Config> {
+        let mut cfg = match (&self.config, &self.url) {
+            (Some(_), Some(_)) => return Err("give --config or --url, not both".into()),
+            (Some(p), None) => {
+                let text = fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()))?;
+                Config::from_json(&text).map_err(|e| format!("{}: {e}", p.display()))?
+            }
+            (None, Some(h)) => Config::from_hash(h).map_err(|e| format!("--url: {e}"))?,
+            (None, None) => Config::default(),
+        };
+        let mut set = |path: &str, v: String| -> CliResult<()> {
+            cfg = cfg.with_param(path, &v).map_err(|e| e.to_string())?;
+            Ok(())
+        };
+        if let Some(p) = &self.preset {
+            match p.as_str() {
+                "paper" | "control" => set("preset", p.clone())?,
+                _ => return Err(format!("--preset {p}: expected paper or control")),
+            }
+        }
+        if let Some(v) = self.seed {
+            set("seed", v.to_string())?;
+        }
+        if let Some(v) = self.episodes {
+            set("learn.episodes", v.to_string())?;
+        }
+        if let Some(v) = self.informed {
+            set("traders.informed_prob", v.to_string())?;
+        }
+        if let Some(v) = self.gamma {
+            set("learn.discount", v.to_string())?;
+        }
+        if let Some(v) = self.alpha {
+            set("learn.alpha", v.to_string())?;
+        }
+        if let Some(v) = self.episode_len {
+            set("mdp.episode_len", v.to_string())?;
+        }
+        for kv in &self.set {
+            let (k, v) = kv
+                .split_once('=')
+                .ok_or_else(|| format!("--set {kv}: expected path=value"))?;
+            set(k, v.to_string())?;
+        }
+        cfg.validate().map_err(|e| e.to_string())?;
+        Ok(cfg)
+    }
+}
+
+fn emit(value: &Value, out: Option<&Path>) -> CliResult<()> {
+    let text = serde_json::to_string_pretty(value).map_err(|e| e.to_string())?;
+    match out {
+        Some(p) => fs::write(p, text + "\n").map_err(|e| format!("{}: {e}", p.display())),
+        None => {
+            println!("{text}");
+            Ok(())
+        }
+    }
+}
+
+/// A progress bar on stderr that appears only if the run lasts more than a second and
+/// stderr is a terminal.
+struct Progress {
+    bar: indicatif::ProgressBar,
+    start: Instant,
+    shown: bool,
+}
+
+impl Progress {
+    fn new(len: u64) -> Self {
+        let bar = indicatif::ProgressBar::with_draw_target(
+            Some(len),
+            indicatif::ProgressDrawTarget::hidden(),
+        );
+        if let Ok(style) =
+            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} episodes ({eta} left)")
+        {
+            bar.set_style(style);
+        }
+        Self {
+            bar,
+            start: Instant::now(),
+            shown: false,
+        }
+    }
+
+    fn set(&mut self, pos: u64) {
+        if !self.shown
+            && self.start.elapsed() > Duration::from_secs(1)
+            && std::io::stderr().is_terminal()
+        {
+            self.bar
+                .set_draw_target(indicatif::ProgressDrawTarget::stderr());
+            self.shown = true;
+        }
+        self.bar.set_position(pos);
+    }
+
+    fn finish(self) {
+        self.bar.finish_and_clear();
+    }
+}
+
+/// Trains for the configured number of episodes, in chunks so progress can be shown.
+fn train(cfg: Config) -> CliResult<Session> {
+    let episodes = cfg.learn.episodes;
+    let mut session = Session::new(cfg).map_err(|e| e.to_string())?;
+    let mut progress = Progress::new(episodes as u64);
+    let chunk = 200;
+    while session.episode() < episodes {
+        session.advance_episodes(chunk.min(episodes - session.episode()));
+        progress.set(session.episode() as u64);
+    }
+    progress.finish();
+    session.compute_q_star();
+    Ok(session)
+}
+
+fn cmd_amm(out: Option<&Path>) -> CliResult<ExitCode> {
+    let mut input = String::new();
+    std::io::stdin()
+        .read_to_string(&mut input)
+        .map_err(|e| format!("stdin: {e}"))?;
+    let script: Script = serde_json::from_str(&input).map_err(|e| format!("invalid input: {e}"))?;
+    let (records, failure) = ops::run(&script);
+    emit(
+        &serde_json::to_value(&records).map_err(|e| e.to_string())?,
+        out,
+    )?;
+    if let Some(f) = failure {
+        eprintln!(
+            "{}",
+            json!({"error": {"op_index": f.op_index, "message": f.message}})
+        );
+        return Ok(ExitCode::FAILURE);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn cmd_train(args: &TrainArgs) -> CliResult<ExitCode> {
+    let cfg = args.run.config()?;
+    let session = train(cfg)?;
+    let snap = session.snapshot();
+    if let Some(p) = &args.trajectory {
+        fs::write(p, session.trajectory_csv()).map_err(|e| format!("{}: {e}", p.display()))?;
+    }
+    if let Some(dir) = &args.plot {
+        damm::charts::svg::write_all(&snap, dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    }
+    let h = &snap.history;
+    let summary = json!({
+        "config": snap.config,
+        "url": snap.config.to_hash(),
+        "episodes": snap.episode,
+        "total_steps": snap.total_steps,
+        "n_states": snap.n_states,
+        "action_names": snap.action_names,
+        "q": snap.q,
+        "q_star": snap.q_star,
+        "q_comparison": snap.q_comparison,
+        "policy": snap.policy,
+        "visits": snap.visits,
+        "history": {
+            "first_episode": h.first_episode,
+            "episode_return": h.episode_return,
+            "max_dq": h.max_dq,
+            "policy_changes": h.policy_changes,
+            "q_error": h.q_error,
+        },
+    });
+    emit(&summary, args.out.as_deref())?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_table(stats: &[EvalStats]) {
+    eprintln!(
+        "{:<11} {:>28} {:>10} {:>11} {:>11} {:>7}",
+        "policy", "net reward mean [95% CI]", "fees", "costs", "funding", "adj."
+    );
+    for e in stats {
+        eprintln!(
+            "{:<11} {:>9.1} [{:>8.1}, {:>8.1}] {:>10.1} {:>11.1} {:>11.1} {:>7.1}",
+            format!("{:?}", e.policy),
+            e.net.mean,
+            e.net.lo,
+            e.net.hi,
+            e.fees.mean,
+            e.costs.mean,
+            e.funding.mean,
+            e.adjustments.mean
+        );
+    }
+}
+
+fn cmd_eval(run: &RunArgs, seeds: Option<u32>, out: Option<&Path>) -> CliResult<ExitCode> {
+    let mut cfg = run.config()?;
+    if let Some(n) = seeds {
+        cfg = cfg
+            .with_param("eval.seeds", &n.to_string())
+            .map_err(|e| e.to_string())?;
+        cfg.validate().map_err(|e| e.to_string())?;
+    }
+    if cfg.preset != Preset::Control {
+        eprintln!(
+            "note: the baselines are meant for the control preset; paper runs use the same table"
+        );
+    }
+    let session = train(cfg)?;
+    let stats = session.evaluate();
+    print_table(&stats);
+    let paired: Vec<f64> = stats[2]
+        .per_seed_net
+        .iter()
+        .zip(&stats[0].per_seed_net)
+        .map(|(a, b)| a - b)
+        .collect();
+    let value = json!({
+        "config": session.config(),
+        "q_comparison": session.q_comparison(),
+        "policies": stats.iter().map(|e| json!({
+            "policy": e.policy, "seeds": e.seeds, "net": e.net, "fees": e.fees,
+            "costs": e.costs, "funding": e.funding, "adjustments": e.adjustments,
+        })).collect::<Vec<_>>(),
+        "learned_minus_static": damm::learn::Interval::of(&paired),
+    });
+    emit(&value, out)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn cmd_fit(
+    csv_path: &Path,
+    xs: &[String],
+    y: &str,
+    transforms: &[String],
+    out: Option<&Path>,
+) -> CliResult<ExitCode> {
+    let text = fs::read_to_string(csv_path).map_err(|e| format!("{}: {e}", csv_path.display()))?;
+    let tf: Vec<Transform> = transforms
+        .iter()
+        .map(|t| {
+            Transform::parse(t).ok_or_else(|| format!("--transform {t}: expected identity or sqrt"))
+        })
+        .collect::<CliResult<_>>()?;
+    let tf = match tf.len() {
+        1 => vec![tf[0]; xs.len()],
+        n if n == xs.len() => tf,
+        n => {
+            return Err(format!(
+                "--transform has {n} entries for {} regressors",
+                xs.len()
+            ))
+        }
+    };
+    let mut rdr = csv::Reader::from_reader(text.as_bytes());
+    let header: Vec<String> = rdr
+        .headers()
+        .map_err(|e| format!("{}: {e}", csv_path.display()))?
+        .iter()
+        .map(|h| h.trim().to_string())
+        .collect();
+    let col = |name: &str| {
+        header.iter().position(|h| h == name).ok_or_else(|| {
+            format!(
+                "{}: missing column '{name}' (found: {})",
+                csv_path.display(),
+                header.join(",")
+            )
+        })
+    };
+    let xi: Vec<usize> = xs.iter().map(|c| col(c)).collect::<CliResult<_>>()?;
+    let yi = col(y)?;
+    let (mut x_rows, mut y_rows) = (Vec::new(), Vec::new());
+    for rec in rdr.records() {
+        let rec = rec.map_err(|e| format!("{}: {e}", csv_path.display()))?;
+        let line = rec.position().map_or(0, |p| p.line());
+        let num = |i: usize, name: &str| -> CliResult<f64> {
+            let v = rec.get(i).unwrap_or("").trim();
+            v.parse::<f64>()
+                .ok()
+                .filter(|x| x.is_finite())
+                .ok_or_else(|| {
+                    format!(
+                        "{}: line {line}, column '{name}': '{v}' is not a number",
+                        csv_path.display()
+                    )
+                })
+        };
+        let row: Vec<f64> = xi
+            .iter()
+            .zip(xs)
+            .zip(&tf)
+            .map(|((&i, name), t)| num(i, name).map(|v| t.apply(v)))
+            .collect::<CliResult<_>>()?;
+        x_rows.push(row);
+        y_rows.push(num(yi, y)?);
+    }
+    let fit = ols(&x_rows, &y_rows).map_err(|e| e.to_string())?;
+    let names: Vec<String> = std::iter::once("intercept".to_string())
+        .chain(xs.iter().zip(&tf).map(|(x, t)| match t {
+            Transform::Identity => x.clone(),
+            Transform::Sqrt => format!("sqrt({x})"),
+        }))
+        .collect();
+    let value = json!({
+        "n": fit.n,
+        "terms": names,
+        "beta": fit.beta,
+        "std_err": fit.std_err,
+        "r_squared": fit.r_squared,
+        "sigma2": fit.sigma2,
+    });
+    emit(&value, out)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match &cli.command {
+        Command::Amm { out } => cmd_amm(out.as_deref()),
+        Command::Train(args) => cmd_train(args),
+        Command::Eval { run, seeds, out } => cmd_eval(run, *seeds, out.as_deref()),
+        Command::FitVolume {
+            csv,
+            x,
+            y,
+            transform,
+            out,
+        } => cmd_fit(csv, x, y, transform, out.as_deref()),
+    };
+    match result {
+        Ok(code) => code,
+        Err(msg) => {
+            eprintln!("{}", json!({"error": {"message": msg}}));
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,676 @@
+//! Charts of a `Snapshot`, written once against plotters' `DrawingBackend`: the page draws
+//! them on canvas (`plotters-canvas`), the CLI and the tests to SVG (`svg`).
+//!
+//! Every chart takes a drawing area, the snapshot and a scale factor (device pixels per
+//! CSS pixel, so text and lines stay the same visual size on high-DPI canvases). Charts
+//! read data only; they never change the session.
+
+#[cfg(not(target_arch = "wasm32"))]
+pub mod svg;
+
+use plotters::coord::types::RangedCoordf64;
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use crate::mdp::StepInfo;
+use crate::session::Snapshot;
+
+/// The charts, by the names the page and the CLI use.
+pub const CHART_NAMES: [&str; 7] = [
+    "curve",
+    "prices",
+    "convergence",
+    "returns",
+    "qtable",
+    "interest",
+    "money",
+];
+
+/// A chart with linear f64 axes.
+type LinearChart<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+type DrawResult<DB> = Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
+
+const INK: RGBColor = RGBColor(40, 44, 52);
+const GRID: RGBColor = RGBColor(225, 228, 232);
+const BLUE: RGBColor = RGBColor(31, 119, 180);
+const ORANGE: RGBColor = RGBColor(230, 126, 34);
+const GREEN: RGBColor = RGBColor(44, 160, 44);
+const RED: RGBColor = RGBColor(214, 39, 40);
+const PURPLE: RGBColor = RGBColor(148, 103, 189);
+const GREY: RGBColor = RGBColor(150, 150, 150);
+
+/// Draws chart `name` (one of `CHART_NAMES`); unknown names draw nothing.
+pub fn draw<DB: DrawingBackend>(
+    name: &str,
+    area: &DrawingArea<DB, Shift>,
+    snap: &Snapshot,
+    scale: f64,
+    trade: f64,
+) -> DrawResult<DB> {
+    match name {
+        "curve" => price_curve(area, snap, scale, trade),
+        "prices" => prices(area, snap, scale),
+        "convergence" => convergence(area, snap, scale),
+        "returns" => returns(area, snap, scale),
+        "qtable" => q_table(area, snap, scale),
+        "interest" => interest(area, snap, scale),
+        "money" => money(area, snap, scale),
+        _ => Ok(()),
+    }
+}
+
+fn px(v: f64, scale: f64) -> u32 {
+    (v * scale).round().max(1.0) as u32
+}
+
+fn font(scale: f64, size: f64) -> TextStyle<'static> {
+    ("sans-serif", size * scale).into_font().color(&INK)
+}
+
+/// The trajectory to show: the current episode, or the last one right after a reset.
+pub fn shown_trajectory(snap: &Snapshot) -> &[StepInfo] {
+    if snap.trajectory.len() > 1 || snap.last_trajectory.is_empty() {
+        &snap.trajectory
+    } else {
+        &snap.last_trajectory
+    }
+}
+
+fn range_of(values: impl Iterator<Item = f64>) -> (f64, f64) {
+    let (lo, hi) = values
+        .filter(|v| v.is_finite())
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
+            (a.min(v), b.max(v))
+        });
+    if !lo.is_finite() {
+        return (0.0, 1.0);
+    }
+    let pad = ((hi - lo) * 0.05)
+        .max(hi.abs().max(lo.abs()) * 1e-6)
+        .max(1e-9);
+    (lo - pad, hi + pad)
+}
+
+/// Common frame: title, margins, axis labels; returns the chart context.
+fn frame<'a, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, Shift>,
+    title: &str,
+    scale: f64,
+    x: std::ops::Range<f64>,
+    y: std::ops::Range<f64>,
+    x_desc: &str,
+    y_desc: &str,
+) -> Result<LinearChart<'a, DB>, DrawingAreaErrorKind<DB::ErrorType>> {
+    area.fill(&WHITE)?;
+    let mut chart = ChartBuilder::on(area)
+        .caption(title, font(scale, 15.0))
+        .margin(px(8.0, scale))
+        .x_label_area_size(px(34.0, scale))
+        .y_label_area_size(px(62.0, scale))
+        .build_cartesian_2d(x, y)?;
+    chart
+        .configure_mesh()
+        .light_line_style(GRID)
+        .bold_line_style(GRID)
+        .axis_style(INK)
+        .label_style(font(scale, 11.0))
+        .axis_desc_style(font(scale, 12.0))
+        .x_desc(x_desc)
+        .y_desc(y_desc)
+        .x_labels(6)
+        .y_labels(6)
+        .y_label_formatter(&|v| short(*v))
+        .draw()?;
+    Ok(chart)
+}
+
+/// Compact number labels: 1.2k, 3.4M, 0.012.
+pub fn short(v: f64) -> String {
+    let a = v.abs();
+    if a >= 1e9 {
+        format!("{:.1}G", v / 1e9)
+    } else if a >= 1e6 {
+        format!("{:.1}M", v / 1e6)
+    } else if a >= 1e4 {
+        format!("{:.1}k", v / 1e3)
+    } else if a >= 100.0 || a == 0.0 {
+        format!("{v:.0}")
+    } else if a >= 1.0 {
+        format!("{v:.2}")
+    } else {
+        format!("{v:.3e}")
+    }
+}
+
+fn legend<'a, DB: DrawingBackend + 'a, CT: plotters::coord::CoordTranslate>(
+    chart: &mut ChartContext<'a, DB, CT>,
+    scale: f64,
+) -> DrawResult<DB> {
+    legend_at(chart, scale, SeriesLabelPosition::UpperLeft)
+}
+
+fn legend_at<'a, DB: DrawingBackend + 'a, CT: plotters::coord::CoordTranslate>(
+    chart: &mut ChartContext<'a, DB, CT>,
+    scale: f64,
+    position: SeriesLabelPosition,
+) -> DrawResult<DB> {
+    chart
+        .configure_series_labels()
+        .background_style(WHITE.mix(0.85))
+        .border_style(GRID)
+        .label_font(font(scale, 11.0))
+        .position(position)
+        .draw()
+}
+
+/// The x·y = k curve in peg-adjusted quote (USD) against base, the reserve point, and the
+/// point a long of `trade` USD moves it to (spec §2–3).
+pub fn price_curve<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    snap: &Snapshot,
+    scale: f64,
+    trade: f64,
+) -> DrawResult<DB> {
+    let a = &snap.amm;
+    let (b, k, p) = (a.base_reserve, a.sqrt_k * a.sqrt_k, a.peg);
+    let (x0, x1) = (0.5 * b, 1.6 * b);
+    let y = |x: f64| k / x * p;
+    let title = format!("x·y = k   (√k = {}, peg = {:.3})", short(a.sqrt_k), p);
+    let mut chart = frame(
+        area,
+        &title,
+        scale,
+        x0..x1,
+        y(x1)..y(x0),
+        "base reserve x",
+        "quote reserve y × peg (USD)",
+    )?;
+    let stroke = px(2.0, scale);
+    chart
+        .draw_series(LineSeries::new(
+            (0..=200).map(|i| {
+                let x = x0 + (x1 - x0) * i as f64 / 200.0;
+                (x, y(x))
+            }),
+            BLUE.stroke_width(stroke),
+        ))?
+        .label("x·y = k")
+        .legend(move |(x, yy)| PathElement::new(vec![(x, yy), (x + 16, yy)], BLUE.stroke_width(2)));
+    let here = (b, a.quote_reserve * p);
+    chart
+        .draw_series(std::iter::once(Circle::new(
+            here,
+            px(5.0, scale),
+            BLUE.filled(),
+        )))?
+        .label(format!("now: mark {:.4}", a.mark_price))
+        .legend(|(x, yy)| Circle::new((x + 8, yy), 4, BLUE.filled()));
+    // A long of `trade` USD: q′ = q + trade/p, b′ = k/q′ (spec §3).
+    let q1 = a.quote_reserve + trade.abs() / p;
+    let b1 = k / q1;
+    if trade.abs() > 0.0 && b1 > x0 {
+        let after = (b1, q1 * p);
+        let mark_after = q1 / b1 * p;
+        chart.draw_series(std::iter::once(PathElement::new(
+            vec![here, after],
+            ORANGE.stroke_width(stroke),
+        )))?;
+        chart
+            .draw_series(std::iter::once(Circle::new(
+                after,
+                px(5.0, scale),
+                ORANGE.filled(),
+            )))?
+            .label(format!(
+                "after a {} USD long: mark {:.4}",
+                short(trade.abs()),
+                mark_after
+            ))
+            .legend(|(x, yy)| Circle::new((x + 8, yy), 4, ORANGE.filled()));
+    }
+    legend(&mut chart, scale)
+}
+
+/// Mark, oracle and terminal price over the episode, with repeg (●) and k (▲) events.
+pub fn prices<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    snap: &Snapshot,
+    scale: f64,
+) -> DrawResult<DB> {
+    let traj = shown_trajectory(snap);
+    let len = snap.config.mdp.episode_len as f64;
+    let (lo, hi) = range_of(traj.iter().flat_map(|s| [s.mark, s.oracle]));
+    let mut chart = frame(
+        area,
+        "Mark vs oracle",
+        scale,
+        0.0..len.max(1.0),
+        lo..hi,
+        "step",
+        "price (USD)",
+    )?;
+    let w = px(2.0, scale);
+    let series =
+        |f: fn(&StepInfo) -> f64| traj.iter().enumerate().map(move |(i, s)| (i as f64, f(s)));
+    chart
+        .draw_series(LineSeries::new(series(|s| s.oracle), GREY.stroke_width(w)))?
+        .label("oracle")
+        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], GREY.stroke_width(2)));
+    chart
+        .draw_series(LineSeries::new(series(|s| s.mark), BLUE.stroke_width(w)))?
+        .label("mark")
+        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], BLUE.stroke_width(2)));
+    let is_repeg =
+        |s: &StepInfo| s.adjusted && (snap.preset == crate::mdp::Preset::Paper || s.action == 1);
+    let r = px(4.0, scale);
+    chart
+        .draw_series(
+            traj.iter()
+                .enumerate()
+                .filter(|(_, s)| is_repeg(s))
+                .map(|(i, s)| Circle::new((i as f64, s.mark), r, ORANGE.filled())),
+        )?
+        .label("repeg")
+        .legend(|(x, y)| Circle::new((x + 8, y), 4, ORANGE.filled()));
+    chart
+        .draw_series(
+            traj.iter()
+                .enumerate()
+                .filter(|(_, s)| s.adjusted && !is_repeg(s))
+                .map(|(i, s)| TriangleMarker::new((i as f64, s.mark), r + 1, PURPLE.filled())),
+        )?
+        .label("k update")
+        .legend(|(x, y)| TriangleMarker::new((x + 8, y), 5, PURPLE.filled()));
+    legend(&mut chart, scale)
+}
+
+/// Every `step`-th index so a chart draws at most ~`max` points of a long series.
+fn stride(len: usize, max: usize) -> usize {
+    len.div_ceil(max).max(1)
+}
+
+/// max |ΔQ| per episode and ‖Q − Q*_model‖∞, on a log axis.
+pub fn convergence<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    snap: &Snapshot,
+    scale: f64,
+) -> DrawResult<DB> {
+    let h = &snap.history;
+    let first = h.first_episode as f64;
+    let n = h.max_dq.len();
+    let positive = h
+        .max_dq
+        .iter()
+        .copied()
+        .chain(h.q_error.iter().flatten().copied())
+        .filter(|v| *v > 0.0 && v.is_finite());
+    let (lo, hi) = positive.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
+        (a.min(v), b.max(v))
+    });
+    let (lo, hi) = if lo.is_finite() {
+        (lo / 2.0, hi * 2.0)
+    } else {
+        (1e-3, 1.0)
+    };
+    area.fill(&WHITE)?;
+    let mut chart = ChartBuilder::on(area)
+        .caption("Policy convergence", font(scale, 15.0))
+        .margin(px(8.0, scale))
+        .x_label_area_size(px(34.0, scale))
+        .y_label_area_size(px(62.0, scale))
+        .build_cartesian_2d(first..(first + n.max(1) as f64), (lo..hi).log_scale())?;
+    chart
+        .configure_mesh()
+        .light_line_style(GRID)
+        .bold_line_style(GRID)
+        .label_style(font(scale, 11.0))
+        .axis_desc_style(font(scale, 12.0))
+        .x_desc("episode")
+        .y_desc("log scale")
+        .y_label_formatter(&|v| format!("{v:.0e}"))
+        .draw()?;
+    let st = stride(n, 1500);
+    chart
+        .draw_series(LineSeries::new(
+            h.max_dq
+                .iter()
+                .enumerate()
+                .step_by(st)
+                .filter(|(_, v)| **v > 0.0)
+                .map(|(i, v)| (first + i as f64, *v)),
+            BLUE.stroke_width(px(1.0, scale)),
+        ))?
+        .label("max |ΔQ| per episode")
+        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], BLUE.stroke_width(2)));
+    chart
+        .draw_series(LineSeries::new(
+            h.q_error
+                .iter()
+                .enumerate()
+                .filter_map(|(i, v)| v.filter(|v| *v > 0.0).map(|v| (first + i as f64, v))),
+            RED.stroke_width(px(2.0, scale)),
+        ))?
+        .label("‖Q − Q*‖∞ (estimated model)")
+        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], RED.stroke_width(2)));
+    legend_at(&mut chart, scale, SeriesLabelPosition::UpperRight)
+}
+
+/// Trailing moving average over `w` points.
+pub fn moving_average(xs: &[f64], w: usize) -> Vec<f64> {
+    let mut out = Vec::with_capacity(xs.len());
+    let mut sum = 0.0;
+    for (i, x) in xs.iter().enumerate() {
+        sum += x;
+        if i >= w {
+            sum -= xs[i - w];
+        }
+        out.push(sum / (i + 1).min(w) as f64);
+    }
+    out
+}
+
+/// Episode return with its moving average.
+pub fn returns<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    snap: &Snapshot,
+    scale: f64,
+) -> DrawResult<DB> {
+    let h = &snap.history;
+    let first = h.first_episode as f64;
+    let n = h.episode_return.len();
+    let w = (n / 20).clamp(1, 500);
+    let ma = moving_average(&h.episode_return, w);
+    let (lo, hi) = range_of(h.episode_return.iter().copied());
+    let mut chart = frame(
+        area,
+        "Episode return",
+        scale,
+        first..(first + n.max(1) as f64),
+        lo..hi,
+        "episode",
+        "return",
+    )?;
+    let st = stride(n, 1500);
+    chart
+        .draw_series(
+            h.episode_return
+                .iter()
+                .enumerate()
+                .step_by(st)
+                .map(|(i, v)| {
+                    Circle::new(
+                        (first + i as f64, *v),
+                        px(1.5, scale),
+                        BLUE.mix(0.35).filled(),
+                    )
+                }),
+        )?
+        .label("return")
+        .legend(|(x, y)| Circle::new((x + 8, y), 3, BLUE.filled()));
+    chart
+        .draw_series(LineSeries::new(
+            ma.iter()
+                .enumerate()
+                .step_by(st)
+                .map(|(i, v)| (first + i as f64, *v)),
+            RED.stroke_width(px(2.0, scale)),
+        ))?
+        .label(format!("moving average ({w})"))
+        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], RED.stroke_width(2)));
+    legend(&mut chart, scale)
+}
+
+/// Colour of a value on a diverging scale (red < 0 < green), `t` in [−1, 1].
+fn diverging(t: f64) -> RGBColor {
+    let t = t.clamp(-1.0, 1.0);
+    let mix = |a: u8, b: u8, f: f64| (a as f64 + (b as f64 - a as f64) * f).round() as u8;
+    if t < 0.0 {
+        RGBColor(mix(247, 214, -t), mix(247, 96, -t), mix(247, 77, -t))
+    } else {
+        RGBColor(mix(247, 26, t), mix(247, 152, t), mix(247, 80, t))
+    }
+}
+
+/// Short label of action `a` for the heat map.
+fn action_glyph(snap: &Snapshot, a: u8) -> &'static str {
+    match (snap.preset, a) {
+        (crate::mdp::Preset::Paper, 0) => "+1",
+        (crate::mdp::Preset::Paper, _) => "−1",
+        (_, 0) => "·",
+        (_, 1) => "R",
+        (_, 2) => "K+",
+        _ => "K−",
+    }
+}
+
+/// The greedy policy over the state grid, coloured by V = max Q; one panel per √k level
+/// (columns: imbalance bins; rows: gap bins). Unvisited states are grey.
+pub fn q_table<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    snap: &Snapshot,
+    scale: f64,
+) -> DrawResult<DB> {
+    area.fill(&WHITE)?;
+    let [ni, ng, nk] = snap.state_shape;
+    let na = snap.n_actions;
+    let title = "Greedy policy and V = max Q (· hold, R repeg, K± k)";
+    let title_font = font(scale, 14.0);
+    area.draw(&Text::new(
+        title,
+        (px(8.0, scale) as i32, px(4.0, scale) as i32),
+        title_font,
+    ))?;
+    let body = area.margin(
+        px(26.0, scale),
+        px(20.0, scale),
+        px(44.0, scale),
+        px(8.0, scale),
+    );
+    let panels = body.split_evenly((1, nk));
+    let vmax = snap
+        .q
+        .chunks(na)
+        .zip(snap.visits.chunks(na))
+        .filter(|(_, v)| v.iter().any(|c| *c > 0))
+        .map(|(q, _)| q.iter().cloned().fold(f64::NEG_INFINITY, f64::max).abs())
+        .fold(0.0, f64::max)
+        .max(1e-12);
+    let m = snap.config.mdp;
+    for (k, panel) in panels.iter().enumerate() {
+        let label = if nk > 1 {
+            format!("√k level {:+}", k as i32 - (nk / 2) as i32)
+        } else {
+            "imbalance N/b₀ →".to_string()
+        };
+        let (_, ph) = panel.dim_in_pixel();
+        panel.draw(&Text::new(
+            label,
+            (0, ph as i32 - px(12.0, scale) as i32),
+            font(scale, 11.0),
+        ))?;
+        let grid = panel.margin(0, px(16.0, scale), 0, px(4.0, scale));
+        let (gw, gh) = grid.dim_in_pixel();
+        let cw = gw as f64 / ni as f64;
+        let ch = gh as f64 / ng as f64;
+        for g in 0..ng {
+            for i in 0..ni {
+                let s = i + ni * (g + ng * k);
+                let row = &snap.q[s * na..(s + 1) * na];
+                let visited = snap.visits[s * na..(s + 1) * na].iter().any(|c| *c > 0);
+                let v = row.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+                let color = if visited {
+                    diverging(v / vmax)
+                } else {
+                    RGBColor(210, 210, 210)
+                };
+                // Gap rows top to bottom from mark above oracle to below.
+                let r = ng - 1 - g;
+                let x0 = (i as f64 * cw) as i32;
+                let y0 = (r as f64 * ch) as i32;
+                let x1 = ((i + 1) as f64 * cw) as i32 - 1;
+                let y1 = ((r + 1) as f64 * ch) as i32 - 1;
+                grid.draw(&Rectangle::new([(x0, y0), (x1, y1)], color.filled()))?;
+                if s == snap.state {
+                    grid.draw(&Rectangle::new(
+                        [(x0, y0), (x1, y1)],
+                        INK.stroke_width(px(2.0, scale)),
+                    ))?;
+                }
+                if visited && cw > 14.0 * scale && ch > 12.0 * scale {
+                    let glyph = action_glyph(snap, snap.policy[s]);
+                    let fs = (ch * 0.45).min(cw * 0.45).min(16.0 * scale);
+                    let style = ("sans-serif", fs).into_font().color(&INK);
+                    let (tw, _) = grid.estimate_text_size(glyph, &style).unwrap_or((0, 0));
+                    let cx = ((x0 + x1) as f64 / 2.0) as i32 - tw as i32 / 2;
+                    let cy = ((y0 + y1) as f64 / 2.0 - fs / 2.0) as i32;
+                    grid.draw(&Text::new(glyph, (cx, cy), style))?;
+                }
+            }
+        }
+    }
+    let legend = format!(
+        "columns: imbalance bins over ±{:.1}% of b₀; rows: gap (mark−oracle)/oracle over ±{:.1}%, top = mark above",
+        m.imbalance_range * 100.0,
+        m.gap_range * 100.0
+    );
+    if snap.state_shape[1] > 1 {
+        area.draw(&Text::new(
+            legend,
+            (
+                px(8.0, scale) as i32,
+                (area.dim_in_pixel().1 as f64 - 18.0 * scale) as i32,
+            ),
+            font(scale, 10.0),
+        ))?;
+    }
+    Ok(())
+}
+
+/// Open interest long and short and the net imbalance over the episode.
+pub fn interest<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    snap: &Snapshot,
+    scale: f64,
+) -> DrawResult<DB> {
+    let traj = shown_trajectory(snap);
+    let len = snap.config.mdp.episode_len as f64;
+    let (lo, hi) = range_of(
+        traj.iter()
+            .flat_map(|s| [s.open_interest_long, -s.open_interest_short, s.net_base]),
+    );
+    let mut chart = frame(
+        area,
+        "Open interest (base units)",
+        scale,
+        0.0..len.max(1.0),
+        lo..hi,
+        "step",
+        "base",
+    )?;
+    let w = px(2.0, scale);
+    let series =
+        |f: fn(&StepInfo) -> f64| traj.iter().enumerate().map(move |(i, s)| (i as f64, f(s)));
+    chart
+        .draw_series(LineSeries::new(
+            series(|s| s.open_interest_long),
+            GREEN.stroke_width(w),
+        ))?
+        .label("long OI")
+        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], GREEN.stroke_width(2)));
+    chart
+        .draw_series(LineSeries::new(
+            series(|s| -s.open_interest_short),
+            RED.stroke_width(w),
+        ))?
+        .label("− short OI")
+        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], RED.stroke_width(2)));
+    chart
+        .draw_series(LineSeries::new(series(|s| s.net_base), INK.stroke_width(w)))?
+        .label("imbalance N = long − short")
+        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], INK.stroke_width(2)));
+    legend(&mut chart, scale)
+}
+
+/// Fee pool, the F/2 floor and the cumulative reward terms over the episode.
+pub fn money<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    snap: &Snapshot,
+    scale: f64,
+) -> DrawResult<DB> {
+    let traj = shown_trajectory(snap);
+    let len = snap.config.mdp.episode_len as f64;
+    let cum = |f: fn(&StepInfo) -> f64| -> Vec<f64> {
+        traj.iter()
+            .scan(0.0, |acc, s| {
+                *acc += f(s);
+                Some(*acc)
+            })
+            .collect()
+    };
+    let fees = cum(|s| s.parts.fee_income);
+    let costs = cum(|s| -s.parts.adjustment_cost);
+    let funding = cum(|s| s.parts.funding);
+    let base_pool = traj.first().map_or(0.0, |s| s.fee_pool);
+    let pool: Vec<f64> = traj.iter().map(|s| s.fee_pool - base_pool).collect();
+    let floor: Vec<f64> = traj.iter().map(|s| 0.5 * s.total_fee - base_pool).collect();
+    let (lo, hi) = range_of(
+        fees.iter()
+            .chain(&costs)
+            .chain(&funding)
+            .chain(&pool)
+            .chain(&floor)
+            .copied(),
+    );
+    let mut chart = frame(
+        area,
+        "Protocol money (USD, change over the episode)",
+        scale,
+        0.0..len.max(1.0),
+        lo..hi,
+        "step",
+        "USD",
+    )?;
+    let w = px(2.0, scale);
+    let line = |v: &[f64]| {
+        v.iter()
+            .enumerate()
+            .map(|(i, y)| (i as f64, *y))
+            .collect::<Vec<_>>()
+    };
+    for (data, color, label) in [
+        (&pool, BLUE, "fee pool P"),
+        (&floor, GREY, "floor F/2"),
+        (&fees, GREEN, "Σ fee share"),
+        (&costs, RED, "Σ −adjustment cost"),
+        (&funding, PURPLE, "Σ funding kept"),
+    ] {
+        chart
+            .draw_series(LineSeries::new(line(data), color.stroke_width(w)))?
+            .label(label)
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(2))
+            });
+    }
+    legend(&mut chart, scale)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn moving_average_is_trailing() {
+        assert_eq!(
+            moving_average(&[1.0, 2.0, 3.0, 4.0], 2),
+            vec![1.0, 1.5, 2.5, 3.5]
+        );
+    }
+
+    #[test]
+    fn short_labels() {
+        assert_eq!(short(12_345.0), "12.3k");
+        assert_eq!(short(2.5e6), "2.5M");
+        assert_eq!(short(150.0), "150");
+    }
+}
