@@ -1,3 +1,7 @@
+//! dAMM Lab: a Drift-style virtual AMM engine with reinforcement learning of repeg and k
+//! policies. The engine modules are pure Rust with no browser dependency; `wasm` is the
+//! thin WebAssembly binding used by the playground page (wasm32 only).
+
 pub mod amm;
 pub mod charts;
 pub mod config;
@@ -8,3 +12,5 @@ pub mod mdp;
 pub mod reward;
 pub mod rng;
 pub mod session;
+#[cfg(target_arch = "wasm32")]
+pub mod wasm;

@@ -177,6 +177,17 @@ impl Session {
     pub fn q_comparison(&self) -> Option<QComparison> {
         self.q_comparison
     }
+    /// Step within the current episode.
+    pub fn step_in_episode(&self) -> u32 {
+        self.step
+    }
+    pub fn total_steps(&self) -> u64 {
+        self.total_steps
+    }
+    /// ε of the current episode.
+    pub fn epsilon(&self) -> f64 {
+        self.epsilon
+    }
 
     fn start_episode(&mut self) {
         self.env.reset(&mut self.rng);

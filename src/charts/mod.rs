@@ -120,6 +120,7 @@ fn frame<'a, DB: DrawingBackend>(
         .y_desc(y_desc)
         .x_labels(6)
         .y_labels(6)
+        .x_label_formatter(&|v| short(*v))
         .y_label_formatter(&|v| short(*v))
         .draw()?;
     Ok(chart)

@@ -1,0 +1,211 @@
+//! The WebAssembly binding (wasm32 only): a `Playground` class over the engine's `Session`.
+//!
+//! It converts JS values to and from engine types (serde-wasm-bindgen), maps engine errors
+//! to JS `Error`s and draws the charts on canvases with plotters-canvas. No training or
+//! market logic lives here; if some creeps in, it belongs in the engine.
+
+use plotters::prelude::*;
+use plotters_canvas::CanvasBackend;
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+
+use crate::config::Config;
+use crate::session::Session;
+
+/// Shows any panic in the page's `#panic` element and the console instead of a dead canvas.
+#[wasm_bindgen(start)]
+pub fn start() {
+    std::panic::set_hook(Box::new(|info| {
+        let msg = format!("dAMM Lab crashed: {info}");
+        web_sys::console::error_1(&msg.clone().into());
+        if let Some(el) = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.get_element_by_id("panic"))
+        {
+            el.set_text_content(Some(&msg));
+            let _ = el.set_attribute("role", "alert");
+            let _ = el.remove_attribute("hidden");
+        }
+    }));
+}
+
+fn js_err(e: impl std::fmt::Display) -> JsError {
+    JsError::new(&e.to_string())
+}
+
+fn to_js<T: Serialize>(v: &T) -> Result<JsValue, JsError> {
+    let ser = serde_wasm_bindgen::Serializer::json_compatible();
+    v.serialize(&ser).map_err(js_err)
+}
+
+/// A live training run for the page.
+#[wasm_bindgen]
+pub struct Playground {
+    session: Session,
+}
+
+/// A small per-frame summary (cheaper than a full snapshot).
+#[derive(Serialize)]
+struct Stats {
+    episode: u32,
+    step: u32,
+    total_steps: u64,
+    epsilon: f64,
+    mark: f64,
+    oracle: f64,
+    peg: f64,
+    sqrt_k: f64,
+    net_base: f64,
+    fee_pool: f64,
+    spendable: f64,
+    last_return: Option<f64>,
+    q_error: Option<f64>,
+    relative_error: Option<f64>,
+    agreement: Option<f64>,
+    mask: u32,
+    action_names: &'static [&'static str],
+}
+
+#[wasm_bindgen]
+impl Playground {
+    /// Builds a run from a config object (any subset of fields; `undefined` = defaults).
+    #[wasm_bindgen(constructor)]
+    pub fn new(config: JsValue) -> Result<Playground, JsError> {
+        let cfg: Config = if config.is_undefined() || config.is_null() {
+            Config::default()
+        } else {
+            serde_wasm_bindgen::from_value(config).map_err(js_err)?
+        };
+        Ok(Self {
+            session: Session::new(cfg).map_err(js_err)?,
+        })
+    }
+
+    /// Builds a run from a URL hash (`#preset=paper&seed=3`).
+    #[wasm_bindgen(js_name = fromHash)]
+    pub fn from_hash(hash: &str) -> Result<Playground, JsError> {
+        let cfg = Config::from_hash(hash).map_err(js_err)?;
+        Ok(Self {
+            session: Session::new(cfg).map_err(js_err)?,
+        })
+    }
+
+    /// A fresh random seed (from the browser's crypto API via getrandom).
+    #[wasm_bindgen(js_name = freshSeed)]
+    pub fn fresh_seed() -> u32 {
+        crate::rng::SimRng::fresh_seed() as u32
+    }
+
+    /// Trains for `steps` steps; returns the number of episodes completed.
+    pub fn advance(&mut self, steps: u32) -> u32 {
+        self.session.advance(steps as u64)
+    }
+
+    /// Trains until the current episode ends.
+    #[wasm_bindgen(js_name = finishEpisode)]
+    pub fn finish_episode(&mut self) {
+        self.session.advance_episodes(1);
+    }
+
+    /// Restarts the run from its config and seed.
+    pub fn reset(&mut self) -> Result<(), JsError> {
+        self.session = Session::new(self.session.config().clone()).map_err(js_err)?;
+        Ok(())
+    }
+
+    /// Sets one parameter by its config path (e.g. `learn.discount`) and restarts the run.
+    /// An invalid value throws an Error naming the parameter and changes nothing.
+    #[wasm_bindgen(js_name = setParam)]
+    pub fn set_param(&mut self, name: &str, value: &str) -> Result<(), JsError> {
+        let cfg = self.session.config().with_param(name, value).map_err(js_err)?;
+        let session = Session::new(cfg).map_err(js_err)?;
+        self.session = session;
+        Ok(())
+    }
+
+    /// The whole config as a JS object.
+    pub fn config(&self) -> Result<JsValue, JsError> {
+        to_js(self.session.config())
+    }
+
+    /// The config as a URL hash (without `#`).
+    pub fn hash(&self) -> String {
+        self.session.config().to_hash()
+    }
+
+    /// Recomputes Q* of the estimated model now.
+    #[wasm_bindgen(js_name = computeQStar)]
+    pub fn compute_q_star(&mut self) -> Result<JsValue, JsError> {
+        to_js(&self.session.compute_q_star())
+    }
+
+    /// Everything: trajectory, Q table, Q*, diagnostics (plain data).
+    pub fn snapshot(&self) -> Result<JsValue, JsError> {
+        to_js(&self.session.snapshot())
+    }
+
+    /// A small summary for the status line.
+    pub fn stats(&self) -> Result<JsValue, JsError> {
+        let env = self.session.env();
+        let amm = env.amm();
+        let h = self.session.history();
+        let cmp = self.session.q_comparison();
+        to_js(&Stats {
+            episode: self.session.episode(),
+            step: self.session.step_in_episode(),
+            total_steps: self.session.total_steps(),
+            epsilon: self.session.epsilon(),
+            mark: amm.mark_price(),
+            oracle: env.oracle_price(),
+            peg: amm.peg(),
+            sqrt_k: amm.sqrt_k(),
+            net_base: amm.net_base(),
+            fee_pool: amm.fee_pool(),
+            spendable: amm.spendable(),
+            last_return: h.episode_return.last().copied(),
+            q_error: cmp.map(|c| c.max_error),
+            relative_error: cmp.map(|c| c.relative_error),
+            agreement: cmp.map(|c| c.agreement),
+            mask: crate::mdp::Env::mask(env),
+            action_names: self.session.config().preset.action_names(),
+        })
+    }
+
+    /// Draws the named charts on canvases with ids `chart-<name>`; `scale` is the device
+    /// pixel ratio the canvases were sized with; `trade` the trade size (USD) for the curve.
+    pub fn draw(&self, names: Vec<String>, scale: f64, trade: f64) -> Result<(), JsError> {
+        let snap = self.session.snapshot();
+        for name in names {
+            let id = format!("chart-{name}");
+            let backend = CanvasBackend::new(&id).ok_or_else(|| JsError::new(&format!("no canvas #{id}")))?;
+            let root = backend.into_drawing_area();
+            crate::charts::draw(&name, &root, &snap, scale, trade).map_err(js_err)?;
+            root.present().map_err(js_err)?;
+        }
+        Ok(())
+    }
+
+    /// The shown episode's trajectory as CSV.
+    #[wasm_bindgen(js_name = trajectoryCsv)]
+    pub fn trajectory_csv(&self) -> String {
+        self.session.trajectory_csv()
+    }
+
+    /// Config, Q table, Q*, greedy policy and visit counts as JSON text.
+    #[wasm_bindgen(js_name = exportJson)]
+    pub fn export_json(&self) -> Result<String, JsError> {
+        let s = self.session.snapshot();
+        let v = serde_json::json!({
+            "config": s.config,
+            "url": s.config.to_hash(),
+            "episodes": s.episode,
+            "action_names": s.action_names,
+            "state_shape": s.state_shape,
+            "q": s.q,
+            "q_star": s.q_star,
+            "policy": s.policy,
+            "visits": s.visits,
+        });
+        serde_json::to_string_pretty(&v).map_err(js_err)
+    }
+}
