@@ -71,10 +71,13 @@ impl Playground {
     /// Builds a run from a config object (any subset of fields; `undefined` = defaults).
     #[wasm_bindgen(constructor)]
     pub fn new(config: JsValue) -> Result<Playground, JsError> {
-        let cfg: Config = if config.is_undefined() || config.is_null() {
+        // Through JSON text so unknown fields are rejected exactly as in the CLI.
+        let cfg = if config.is_undefined() || config.is_null() {
             Config::default()
         } else {
-            serde_wasm_bindgen::from_value(config).map_err(js_err)?
+            let text = js_sys::JSON::stringify(&config)
+                .map_err(|_| JsError::new("the config is not a plain object"))?;
+            Config::from_json(&String::from(text)).map_err(js_err)?
         };
         Ok(Self {
             session: Session::new(cfg).map_err(js_err)?,
@@ -117,7 +120,11 @@ impl Playground {
     /// An invalid value throws an Error naming the parameter and changes nothing.
     #[wasm_bindgen(js_name = setParam)]
     pub fn set_param(&mut self, name: &str, value: &str) -> Result<(), JsError> {
-        let cfg = self.session.config().with_param(name, value).map_err(js_err)?;
+        let cfg = self
+            .session
+            .config()
+            .with_param(name, value)
+            .map_err(js_err)?;
         let session = Session::new(cfg).map_err(js_err)?;
         self.session = session;
         Ok(())
@@ -177,9 +184,14 @@ impl Playground {
         let snap = self.session.snapshot();
         for name in names {
             let id = format!("chart-{name}");
-            let backend = CanvasBackend::new(&id).ok_or_else(|| JsError::new(&format!("no canvas #{id}")))?;
+            let backend =
+                CanvasBackend::new(&id).ok_or_else(|| JsError::new(&format!("no canvas #{id}")))?;
             let root = backend.into_drawing_area();
-            crate::charts::draw(&name, &root, &snap, scale, trade).map_err(js_err)?;
+            let look = crate::charts::Look {
+                scale,
+                annotate: false,
+            };
+            crate::charts::draw(&name, &root, &snap, look, trade).map_err(js_err)?;
             root.present().map_err(js_err)?;
         }
         Ok(())

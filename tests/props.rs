@@ -1,3 +1,4 @@
+#![cfg(not(target_arch = "wasm32"))]
 //! Property tests of the vAMM (1,000+ cases each): invariants hold for any valid input,
 //! and refused operations change nothing.
 

@@ -3,7 +3,7 @@
 import init, { Playground } from './pkg/damm.js';
 
 const CHARTS = ['curve', 'prices', 'convergence', 'returns', 'qtable', 'interest', 'money'];
-const FRAME_BUDGET_MS = 10;
+const FRAME_BUDGET_MS = 8;
 
 // Every control: config path, label, range; `log` sliders move in log10 space.
 const CONTROLS = [
@@ -208,6 +208,7 @@ function draw() {
 
 function renderStatus() {
   const s = state.pg.stats();
+  $('curve-note').textContent = `√k ${fmt(Number(s.sqrt_k.toPrecision(4)))} · peg ${s.peg.toFixed(3)} · mark ${s.mark.toFixed(4)}`;
   const parts = [
     `episode <b>${s.episode}</b> · step ${s.step}`,
     `ε ${s.epsilon.toFixed(3)}`,

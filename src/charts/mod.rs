@@ -11,6 +11,7 @@ pub mod svg;
 use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use crate::mdp::StepInfo;
 use crate::session::Snapshot;
@@ -45,19 +46,36 @@ pub fn draw<DB: DrawingBackend>(
     name: &str,
     area: &DrawingArea<DB, Shift>,
     snap: &Snapshot,
-    scale: f64,
+    look: Look,
     trade: f64,
 ) -> DrawResult<DB> {
     match name {
-        "curve" => price_curve(area, snap, scale, trade),
-        "prices" => prices(area, snap, scale),
-        "convergence" => convergence(area, snap, scale),
-        "returns" => returns(area, snap, scale),
-        "qtable" => q_table(area, snap, scale),
-        "interest" => interest(area, snap, scale),
-        "money" => money(area, snap, scale),
+        "curve" => price_curve(area, snap, look, trade),
+        "prices" => prices(area, snap, look),
+        "convergence" => convergence(area, snap, look),
+        "returns" => returns(area, snap, look),
+        "qtable" => q_table(area, snap, look),
+        "interest" => interest(area, snap, look),
+        "money" => money(area, snap, look),
         _ => Ok(()),
     }
+}
+
+/// How a chart is drawn: `scale` = device pixels per CSS pixel; `annotate` draws the title
+/// and legend inside the chart (SVG/PNG files). The page shows both as HTML instead, which
+/// is accessible text and spares plotters' slow text measurement on canvas.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Look {
+    pub scale: f64,
+    pub annotate: bool,
+}
+
+impl Look {
+    /// Self-contained charts for files.
+    pub const FILE: Look = Look {
+        scale: 1.0,
+        annotate: true,
+    };
 }
 
 fn px(v: f64, scale: f64) -> u32 {
@@ -96,15 +114,19 @@ fn range_of(values: impl Iterator<Item = f64>) -> (f64, f64) {
 fn frame<'a, DB: DrawingBackend>(
     area: &'a DrawingArea<DB, Shift>,
     title: &str,
-    scale: f64,
+    look: Look,
     x: std::ops::Range<f64>,
     y: std::ops::Range<f64>,
     x_desc: &str,
     y_desc: &str,
 ) -> Result<LinearChart<'a, DB>, DrawingAreaErrorKind<DB::ErrorType>> {
+    let scale = look.scale;
     area.fill(&WHITE)?;
-    let mut chart = ChartBuilder::on(area)
-        .caption(title, font(scale, 15.0))
+    let mut builder = ChartBuilder::on(area);
+    if look.annotate {
+        builder.caption(title, font(scale, 15.0));
+    }
+    let mut chart = builder
         .margin(px(8.0, scale))
         .x_label_area_size(px(34.0, scale))
         .y_label_area_size(px(62.0, scale))
@@ -120,7 +142,7 @@ fn frame<'a, DB: DrawingBackend>(
         .y_desc(y_desc)
         .x_labels(6)
         .y_labels(6)
-        .x_label_formatter(&|v| short(*v))
+        .x_label_formatter(&|v| format!("{v:.0}"))
         .y_label_formatter(&|v| short(*v))
         .draw()?;
     Ok(chart)
@@ -146,16 +168,20 @@ pub fn short(v: f64) -> String {
 
 fn legend<'a, DB: DrawingBackend + 'a, CT: plotters::coord::CoordTranslate>(
     chart: &mut ChartContext<'a, DB, CT>,
-    scale: f64,
+    look: Look,
 ) -> DrawResult<DB> {
-    legend_at(chart, scale, SeriesLabelPosition::UpperLeft)
+    legend_at(chart, look, SeriesLabelPosition::UpperLeft)
 }
 
 fn legend_at<'a, DB: DrawingBackend + 'a, CT: plotters::coord::CoordTranslate>(
     chart: &mut ChartContext<'a, DB, CT>,
-    scale: f64,
+    look: Look,
     position: SeriesLabelPosition,
 ) -> DrawResult<DB> {
+    if !look.annotate {
+        return Ok(());
+    }
+    let scale = look.scale;
     chart
         .configure_series_labels()
         .background_style(WHITE.mix(0.85))
@@ -170,9 +196,10 @@ fn legend_at<'a, DB: DrawingBackend + 'a, CT: plotters::coord::CoordTranslate>(
 pub fn price_curve<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     snap: &Snapshot,
-    scale: f64,
+    look: Look,
     trade: f64,
 ) -> DrawResult<DB> {
+    let scale = look.scale;
     let a = &snap.amm;
     let (b, k, p) = (a.base_reserve, a.sqrt_k * a.sqrt_k, a.peg);
     let (x0, x1) = (0.5 * b, 1.6 * b);
@@ -181,7 +208,7 @@ pub fn price_curve<DB: DrawingBackend>(
     let mut chart = frame(
         area,
         &title,
-        scale,
+        look,
         x0..x1,
         y(x1)..y(x0),
         "base reserve x",
@@ -230,22 +257,23 @@ pub fn price_curve<DB: DrawingBackend>(
             ))
             .legend(|(x, yy)| Circle::new((x + 8, yy), 4, ORANGE.filled()));
     }
-    legend(&mut chart, scale)
+    legend(&mut chart, look)
 }
 
 /// Mark, oracle and terminal price over the episode, with repeg (●) and k (▲) events.
 pub fn prices<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     snap: &Snapshot,
-    scale: f64,
+    look: Look,
 ) -> DrawResult<DB> {
+    let scale = look.scale;
     let traj = shown_trajectory(snap);
     let len = snap.config.mdp.episode_len as f64;
     let (lo, hi) = range_of(traj.iter().flat_map(|s| [s.mark, s.oracle]));
     let mut chart = frame(
         area,
         "Mark vs oracle",
-        scale,
+        look,
         0.0..len.max(1.0),
         lo..hi,
         "step",
@@ -283,7 +311,7 @@ pub fn prices<DB: DrawingBackend>(
         )?
         .label("k update")
         .legend(|(x, y)| TriangleMarker::new((x + 8, y), 5, PURPLE.filled()));
-    legend(&mut chart, scale)
+    legend(&mut chart, look)
 }
 
 /// Every `step`-th index so a chart draws at most ~`max` points of a long series.
@@ -295,8 +323,9 @@ fn stride(len: usize, max: usize) -> usize {
 pub fn convergence<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     snap: &Snapshot,
-    scale: f64,
+    look: Look,
 ) -> DrawResult<DB> {
+    let scale = look.scale;
     let h = &snap.history;
     let first = h.first_episode as f64;
     let n = h.max_dq.len();
@@ -315,8 +344,11 @@ pub fn convergence<DB: DrawingBackend>(
         (1e-3, 1.0)
     };
     area.fill(&WHITE)?;
-    let mut chart = ChartBuilder::on(area)
-        .caption("Policy convergence", font(scale, 15.0))
+    let mut builder = ChartBuilder::on(area);
+    if look.annotate {
+        builder.caption("Policy convergence", font(scale, 15.0));
+    }
+    let mut chart = builder
         .margin(px(8.0, scale))
         .x_label_area_size(px(34.0, scale))
         .y_label_area_size(px(62.0, scale))
@@ -329,6 +361,7 @@ pub fn convergence<DB: DrawingBackend>(
         .axis_desc_style(font(scale, 12.0))
         .x_desc("episode")
         .y_desc("log scale")
+        .x_label_formatter(&|v| format!("{v:.0}"))
         .y_label_formatter(&|v| format!("{v:.0e}"))
         .draw()?;
     let st = stride(n, 1500);
@@ -354,7 +387,7 @@ pub fn convergence<DB: DrawingBackend>(
         ))?
         .label("‖Q − Q*‖∞ (estimated model)")
         .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], RED.stroke_width(2)));
-    legend_at(&mut chart, scale, SeriesLabelPosition::UpperRight)
+    legend_at(&mut chart, look, SeriesLabelPosition::UpperRight)
 }
 
 /// Trailing moving average over `w` points.
@@ -375,8 +408,9 @@ pub fn moving_average(xs: &[f64], w: usize) -> Vec<f64> {
 pub fn returns<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     snap: &Snapshot,
-    scale: f64,
+    look: Look,
 ) -> DrawResult<DB> {
+    let scale = look.scale;
     let h = &snap.history;
     let first = h.first_episode as f64;
     let n = h.episode_return.len();
@@ -386,7 +420,7 @@ pub fn returns<DB: DrawingBackend>(
     let mut chart = frame(
         area,
         "Episode return",
-        scale,
+        look,
         first..(first + n.max(1) as f64),
         lo..hi,
         "episode",
@@ -419,7 +453,7 @@ pub fn returns<DB: DrawingBackend>(
         ))?
         .label(format!("moving average ({w})"))
         .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], RED.stroke_width(2)));
-    legend(&mut chart, scale)
+    legend(&mut chart, look)
 }
 
 /// Colour of a value on a diverging scale (red < 0 < green), `t` in [−1, 1].
@@ -450,20 +484,19 @@ fn action_glyph(snap: &Snapshot, a: u8) -> &'static str {
 pub fn q_table<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     snap: &Snapshot,
-    scale: f64,
+    look: Look,
 ) -> DrawResult<DB> {
+    let scale = look.scale;
     area.fill(&WHITE)?;
     let [ni, ng, nk] = snap.state_shape;
     let na = snap.n_actions;
     let title = "Greedy policy and V = max Q (· hold, R repeg, K± k)";
-    let title_font = font(scale, 14.0);
-    area.draw(&Text::new(
-        title,
-        (px(8.0, scale) as i32, px(4.0, scale) as i32),
-        title_font,
-    ))?;
+    if look.annotate {
+        let at = (px(8.0, scale) as i32, px(4.0, scale) as i32);
+        area.draw(&Text::new(title, at, font(scale, 14.0)))?;
+    }
     let body = area.margin(
-        px(26.0, scale),
+        px(if look.annotate { 26.0 } else { 4.0 }, scale),
         px(20.0, scale),
         px(44.0, scale),
         px(8.0, scale),
@@ -521,11 +554,12 @@ pub fn q_table<DB: DrawingBackend>(
                 if visited && cw > 14.0 * scale && ch > 12.0 * scale {
                     let glyph = action_glyph(snap, snap.policy[s]);
                     let fs = (ch * 0.45).min(cw * 0.45).min(16.0 * scale);
-                    let style = ("sans-serif", fs).into_font().color(&INK);
-                    let (tw, _) = grid.estimate_text_size(glyph, &style).unwrap_or((0, 0));
-                    let cx = ((x0 + x1) as f64 / 2.0) as i32 - tw as i32 / 2;
-                    let cy = ((y0 + y1) as f64 / 2.0 - fs / 2.0) as i32;
-                    grid.draw(&Text::new(glyph, (cx, cy), style))?;
+                    // Centred by the backend: no text measurement (slow on canvas).
+                    let style = ("sans-serif", fs)
+                        .into_font()
+                        .color(&INK)
+                        .pos(Pos::new(HPos::Center, VPos::Center));
+                    grid.draw(&Text::new(glyph, ((x0 + x1) / 2, (y0 + y1) / 2), style))?;
                 }
             }
         }
@@ -535,7 +569,7 @@ pub fn q_table<DB: DrawingBackend>(
         m.imbalance_range * 100.0,
         m.gap_range * 100.0
     );
-    if snap.state_shape[1] > 1 {
+    if look.annotate && snap.state_shape[1] > 1 {
         area.draw(&Text::new(
             legend,
             (
@@ -552,8 +586,9 @@ pub fn q_table<DB: DrawingBackend>(
 pub fn interest<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     snap: &Snapshot,
-    scale: f64,
+    look: Look,
 ) -> DrawResult<DB> {
+    let scale = look.scale;
     let traj = shown_trajectory(snap);
     let len = snap.config.mdp.episode_len as f64;
     let (lo, hi) = range_of(
@@ -563,7 +598,7 @@ pub fn interest<DB: DrawingBackend>(
     let mut chart = frame(
         area,
         "Open interest (base units)",
-        scale,
+        look,
         0.0..len.max(1.0),
         lo..hi,
         "step",
@@ -590,15 +625,16 @@ pub fn interest<DB: DrawingBackend>(
         .draw_series(LineSeries::new(series(|s| s.net_base), INK.stroke_width(w)))?
         .label("imbalance N = long − short")
         .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], INK.stroke_width(2)));
-    legend(&mut chart, scale)
+    legend(&mut chart, look)
 }
 
 /// Fee pool, the F/2 floor and the cumulative reward terms over the episode.
 pub fn money<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     snap: &Snapshot,
-    scale: f64,
+    look: Look,
 ) -> DrawResult<DB> {
+    let scale = look.scale;
     let traj = shown_trajectory(snap);
     let len = snap.config.mdp.episode_len as f64;
     let cum = |f: fn(&StepInfo) -> f64| -> Vec<f64> {
@@ -626,7 +662,7 @@ pub fn money<DB: DrawingBackend>(
     let mut chart = frame(
         area,
         "Protocol money (USD, change over the episode)",
-        scale,
+        look,
         0.0..len.max(1.0),
         lo..hi,
         "step",
@@ -653,7 +689,7 @@ pub fn money<DB: DrawingBackend>(
                 PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(2))
             });
     }
-    legend(&mut chart, scale)
+    legend(&mut chart, look)
 }
 
 #[cfg(test)]

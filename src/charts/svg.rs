@@ -5,7 +5,7 @@ use std::path::Path;
 use plotters::prelude::*;
 use plotters_svg::SVGBackend;
 
-use super::{draw, CHART_NAMES};
+use super::{draw, Look, CHART_NAMES};
 use crate::session::Snapshot;
 
 /// Size of every SVG chart, in pixels.
@@ -21,7 +21,7 @@ pub fn render(name: &str, snap: &Snapshot) -> Result<String, String> {
             .traders
             .volume
             .volume(snap.amm.mark_price, snap.amm.sqrt_k);
-        draw(name, &root, snap, 1.0, trade).map_err(|e| format!("{name}: {e}"))?;
+        draw(name, &root, snap, Look::FILE, trade).map_err(|e| format!("{name}: {e}"))?;
         root.present().map_err(|e| format!("{name}: {e}"))?;
     }
     Ok(out)

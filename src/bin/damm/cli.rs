@@ -1,5 +1,4 @@
-//! `damm`: the dAMM Lab engine on the command line. All output is JSON on stdout unless
-//! `--out` is given; human-readable tables and progress go to stderr.
+//! The `damm` command line: argument parsing and the subcommands.
 
 use std::fs;
 use std::io::{IsTerminal, Read};
@@ -438,7 +437,7 @@ fn cmd_fit(
     Ok(ExitCode::SUCCESS)
 }
 
-fn main() -> ExitCode {
+pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
         Command::Amm { out } => cmd_amm(out.as_deref()),

@@ -1,0 +1,282 @@
+//! The `damm` CLI end to end: each subcommand's numbers checked against the engine
+//! run in-process or against independent values.
+#![cfg(not(target_arch = "wasm32"))]
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+use damm::config::Config;
+use damm::session::Session;
+use serde_json::Value;
+
+fn damm(args: &[&str], stdin: Option<&str>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_damm"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    if let Some(s) = stdin {
+        child.stdin.take().unwrap().write_all(s.as_bytes()).unwrap();
+    }
+    child.wait_with_output().unwrap()
+}
+
+fn json(out: &Output) -> Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{e}: {}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}
+
+fn tmp(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("damm-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join(name)
+}
+
+#[test]
+fn amm_prints_every_state_with_the_reference_numbers() {
+    let input = r#"{"amm": {"base_reserve": 1000000, "quote_reserve": 1000000, "peg": 150,
+        "total_fee": 100000, "fee_pool": 100000},
+        "ops": [{"op": "long_quote", "amount": 50000}, {"op": "repeg", "peg": 151.5}]}"#;
+    let out = damm(&["amm"], Some(input));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v = json(&out);
+    let states = v.as_array().unwrap();
+    assert_eq!(states.len(), 2);
+    // Independent arithmetic: q′ = 1e6 + 50000/150, b′ = 1e12/q′, N = 1e6 − b′.
+    let q1 = 1e6 + 50_000.0 / 150.0;
+    let b1 = 1e12 / q1;
+    let n = 1e6 - b1;
+    let s0 = &states[0];
+    assert!((s0["quote_reserve"].as_f64().unwrap() - q1).abs() < 1e-9);
+    assert!((s0["base_filled"].as_f64().unwrap() - n).abs() < 1e-9);
+    assert_eq!(s0["fee"].as_f64(), Some(50.0));
+    assert_eq!(s0["total_fee"].as_f64(), Some(100_050.0));
+    assert!((s0["mark_price"].as_f64().unwrap() - q1 / b1 * 150.0).abs() < 1e-9);
+    // Repeg cost (q − k/(b+N))·Δp, subtracted from the pool.
+    let cost = (q1 - 1e12 / (b1 + n)) * 1.5;
+    let s1 = &states[1];
+    assert!((s1["cost"].as_f64().unwrap() - cost).abs() < 1e-6);
+    assert!((s1["fee_pool"].as_f64().unwrap() - (100_050.0 - cost)).abs() < 1e-6);
+    for field in [
+        "base_reserve",
+        "quote_reserve",
+        "peg",
+        "sqrt_k",
+        "mark_price",
+        "terminal_price",
+        "open_interest_long",
+        "open_interest_short",
+        "net_base",
+        "total_fee",
+        "fee_pool",
+        "fee",
+        "cost",
+        "base_filled",
+        "quote_filled",
+    ] {
+        assert!(s1[field].is_number(), "missing {field}");
+    }
+}
+
+#[test]
+fn amm_refused_op_prints_earlier_states_and_a_json_error() {
+    let input = r#"{"amm": {"base_reserve": 1000, "quote_reserve": 1000, "peg": 1},
+        "ops": [{"op": "long_quote", "amount": 10}, {"op": "short_quote", "amount": 5000}]}"#;
+    let out = damm(&["amm"], Some(input));
+    assert!(!out.status.success());
+    let states = json(&out);
+    assert_eq!(states.as_array().unwrap().len(), 1);
+    let err: Value = serde_json::from_slice(&out.stderr).unwrap();
+    assert_eq!(err["error"]["op_index"].as_u64(), Some(1));
+    assert!(err["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("trade too large"));
+    // Malformed input: an error, no panic.
+    let out = damm(
+        &["amm"],
+        Some(r#"{"amm": {"base_reserve": -1}, "ops": []}"#),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let out = damm(
+        &["amm"],
+        Some(r#"{"amm": {"base_reserve": -1, "quote_reserve": 1, "peg": 1}, "ops": []}"#),
+    );
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("base_reserve"));
+}
+
+#[test]
+fn train_matches_the_engine_and_writes_trajectory_and_charts() {
+    let traj = tmp("traj.csv");
+    let plots = tmp("plots");
+    let out = damm(
+        &[
+            "train",
+            "--episodes",
+            "300",
+            "--seed",
+            "3",
+            "--gamma",
+            "0.85",
+            "--set",
+            "mdp.episode_len=50",
+            "--trajectory",
+            traj.to_str().unwrap(),
+            "--plot",
+            plots.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v = json(&out);
+    assert_eq!(v["episodes"].as_u64(), Some(300));
+    assert_eq!(v["total_steps"].as_u64(), Some(15_000));
+    let q: Vec<f64> = serde_json::from_value(v["q"].clone()).unwrap();
+    // The same run in-process gives the same numbers.
+    let mut cfg =
+        Config::from_hash("seed=3&learn.discount=0.85&mdp.episode_len=50&learn.episodes=300")
+            .unwrap();
+    cfg.learn.episodes = 300;
+    let mut s = Session::new(cfg).unwrap();
+    s.advance_episodes(300);
+    assert_eq!(q, s.agent().q());
+    let cmp = s.compute_q_star();
+    assert_eq!(v["q_comparison"]["max_error"].as_f64(), Some(cmp.max_error));
+    assert_eq!(
+        v["history"]["episode_return"].as_array().unwrap().len(),
+        300
+    );
+    // `url` reproduces the run.
+    let url = v["url"].as_str().unwrap().to_string();
+    let again = json(&damm(&["train", "--url", &url], None));
+    assert_eq!(again["q"], v["q"]);
+    let csv = std::fs::read_to_string(&traj).unwrap();
+    assert_eq!(csv.lines().count(), 1 + 51);
+    for name in damm::charts::CHART_NAMES {
+        let svg = std::fs::read_to_string(plots.join(format!("{name}.svg"))).unwrap();
+        assert!(svg.starts_with("<svg") && svg.len() > 2_000, "{name}");
+    }
+}
+
+#[test]
+fn train_rejects_bad_parameters_with_a_message() {
+    let out = damm(&["train", "--gamma", "1.2"], None);
+    assert_eq!(out.status.code(), Some(2));
+    let err: Value = serde_json::from_slice(&out.stderr).unwrap();
+    assert!(err["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("learn.discount"));
+    let out = damm(&["train", "--set", "mdp.bogus=1"], None);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown parameter 'mdp.bogus'"));
+}
+
+#[test]
+fn eval_compares_three_policies_on_common_seeds() {
+    let out = damm(
+        &[
+            "eval",
+            "--episodes",
+            "500",
+            "--seeds",
+            "20",
+            "--seed",
+            "2",
+            "--set",
+            "mdp.episode_len=60",
+        ],
+        None,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v = json(&out);
+    let p = v["policies"].as_array().unwrap();
+    assert_eq!(p.len(), 3);
+    assert_eq!(p[0]["policy"], "static");
+    assert_eq!(p[1]["policy"], "drift_rule");
+    assert_eq!(p[2]["policy"], "learned");
+    assert_eq!(p[0]["costs"]["mean"].as_f64(), Some(0.0));
+    assert_eq!(p[0]["adjustments"]["mean"].as_f64(), Some(0.0));
+    // Same numbers as the engine in-process.
+    let mut cfg = Config::from_hash("seed=2&mdp.episode_len=60&eval.seeds=20").unwrap();
+    cfg.learn.episodes = 500;
+    let mut s = Session::new(cfg).unwrap();
+    s.advance_episodes(500);
+    let stats = s.evaluate();
+    for (j, e) in p.iter().zip(&stats) {
+        assert_eq!(j["net"]["mean"].as_f64(), Some(e.net.mean));
+        assert_eq!(j["seeds"].as_u64(), Some(20));
+    }
+    // Static and the learned policy meet the same fee income only if they trade the same;
+    // the table itself is printed on stderr.
+    assert!(String::from_utf8_lossy(&out.stderr).contains("DriftRule"));
+}
+
+#[test]
+fn fit_volume_recovers_known_coefficients() {
+    let path = tmp("fit.csv");
+    let mut text = String::from("price,sqrt_k,volume\n");
+    for i in 0..40 {
+        let price = 100.0 + i as f64;
+        let sqrt_k = 1e5 * (1.0 + (i % 7) as f64);
+        // volume = 500 + 20·price + 0.3·√(sqrt_k) + a small deterministic wiggle.
+        let wiggle = if i % 2 == 0 { 1.0 } else { -1.0 };
+        text.push_str(&format!(
+            "{price},{sqrt_k},{}\n",
+            500.0 + 20.0 * price + 0.3 * sqrt_k.sqrt() + wiggle
+        ));
+    }
+    std::fs::write(&path, text).unwrap();
+    let out = damm(
+        &[
+            "fit-volume",
+            "--csv",
+            path.to_str().unwrap(),
+            "--x",
+            "price,sqrt_k",
+            "--y",
+            "volume",
+            "--transform",
+            "identity,sqrt",
+        ],
+        None,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v = json(&out);
+    let beta: Vec<f64> = serde_json::from_value(v["beta"].clone()).unwrap();
+    assert!((beta[0] - 500.0).abs() < 5.0, "{beta:?}");
+    assert!((beta[1] - 20.0).abs() < 0.05, "{beta:?}");
+    assert!((beta[2] - 0.3).abs() < 0.01, "{beta:?}");
+    assert!(v["r_squared"].as_f64().unwrap() > 0.999);
+    assert_eq!(v["terms"][2], "sqrt(sqrt_k)");
+    assert_eq!(v["n"].as_u64(), Some(40));
+    // A missing column names itself.
+    let out = damm(
+        &["fit-volume", "--csv", path.to_str().unwrap(), "--x", "nope"],
+        None,
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("missing column 'nope'"));
+}

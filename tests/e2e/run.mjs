@@ -1,0 +1,320 @@
+// End-to-end tests of the playground in headless Chromium (Debian's /usr/bin/chromium,
+// driven by playwright-core). Serves www/ on 127.0.0.1, runs every check, writes
+// test-results/screenshot.png (and docs/screenshot.png with UPDATE_DOCS=1), and prints
+// the measurements (first draw, redraw rate, wasm size).
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdirSync, statSync, readFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import { createServer } from 'node:net';
+import assert from 'node:assert/strict';
+import { chromium } from 'playwright-core';
+
+const root = new URL('../../', import.meta.url).pathname;
+const CHROMIUM_ARGS = [
+  '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+];
+
+async function freePort() {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function startServer(port) {
+  const proc = spawn('python3', ['-m', 'http.server', '--bind', '127.0.0.1', '--directory', `${root}www`, String(port)], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  for (let i = 0; i < 100; i++) {
+    try {
+      const r = await fetch(`http://127.0.0.1:${port}/`);
+      if (r.ok) return proc;
+    } catch { /* not up yet */ }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('http server did not start');
+}
+
+const results = [];
+const measurements = {};
+async function test(name, fn) {
+  const t0 = Date.now();
+  try {
+    await fn();
+    results.push({ name, ok: true });
+    console.log(`ok   ${name} (${Date.now() - t0} ms)`);
+  } catch (e) {
+    results.push({ name, ok: false, error: e });
+    console.log(`FAIL ${name}\n     ${e.stack || e}`);
+  }
+}
+
+const port = await freePort();
+const base = `http://127.0.0.1:${port}/`;
+const server = await startServer(port);
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+
+/** Opens the page; records console errors and every request that leaves 127.0.0.1. */
+async function open(hash = '', viewport = { width: 1400, height: 1000 }) {
+  const context = await browser.newContext({ viewport, acceptDownloads: true });
+  const page = await context.newPage();
+  page.consoleErrors = [];
+  page.foreignRequests = [];
+  page.on('console', (m) => { if (m.type() === 'error') page.consoleErrors.push(m.text()); });
+  page.on('pageerror', (e) => page.consoleErrors.push(e.message));
+  page.on('request', (r) => {
+    const u = new URL(r.url());
+    if (!['127.0.0.1'].includes(u.hostname) && !['data:', 'blob:'].includes(u.protocol)) page.foreignRequests.push(r.url());
+  });
+  await page.goto(base + (hash ? `#${hash}` : ''));
+  await page.waitForFunction(() => window.dammLab && window.dammLab.draws > 0, null, { timeout: 15000 });
+  return page;
+}
+
+const stats = (page) => page.evaluate(() => window.dammLab.pg.stats());
+const hashOf = (page) => page.evaluate(() => location.hash.replace(/^#/, ''));
+/** A fingerprint of every chart's pixels. */
+const pixels = (page) => page.evaluate(async () => {
+  await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+  return [...document.querySelectorAll('canvas')].map((c) => c.toDataURL()).join('|');
+});
+async function episodes(page, n) {
+  await page.evaluate((k) => { for (let i = 0; i < k; i++) window.dammLab.pg.finishEpisode(); window.dammLab.dirty = true; }, n);
+  await page.waitForTimeout(50);
+}
+
+try {
+  await test('page loads with no console error and no request leaving 127.0.0.1', async () => {
+    const t0 = Date.now();
+    const page = await open();
+    measurements.first_draw_ms = await page.evaluate(() => window.dammLab.firstDrawMs);
+    measurements.load_to_draw_wall_ms = Date.now() - t0;
+    await page.click('#episode');
+    await page.waitForTimeout(300);
+    assert.deepEqual(page.consoleErrors, []);
+    assert.deepEqual(page.foreignRequests, []);
+    assert.equal(await page.locator('#panic').isHidden(), true);
+    assert.equal((await stats(page)).episode, 1);
+    await page.context().close();
+  });
+
+  await test('every control is labelled and reachable by keyboard', async () => {
+    const page = await open();
+    const unlabelled = await page.evaluate(() => [...document.querySelectorAll('input, select, button')]
+      .filter((el) => !(el.labels && el.labels.length) && !el.getAttribute('aria-label') && !el.textContent.trim())
+      .map((el) => el.id || el.outerHTML.slice(0, 60)));
+    assert.deepEqual(unlabelled, []);
+    // Tab reaches the γ number input and typing changes the run.
+    await page.focus('#ctl-learn-discount');
+    await page.keyboard.press('ArrowLeft');
+    await page.waitForFunction(() => location.hash.includes('learn.discount=0.89'));
+    await page.context().close();
+  });
+
+  // Each main slider, moved by keyboard, changes the URL hash and the drawn pixels.
+  const SLIDERS = [
+    ['traders.informed_prob', 'ArrowRight'],
+    ['lambda_u', 'ArrowRight', 'traders.informed_prob'],
+    ['learn.discount', 'ArrowLeft'],
+    ['market.sqrt_k', 'ArrowRight'],
+    ['market.peg', 'ArrowRight'],
+    ['learn.alpha', 'ArrowRight'],
+    ['learn.epsilon', 'ArrowLeft'],
+    ['mdp.episode_len', 'ArrowRight'],
+    ['oracle.volatility', 'ArrowRight'],
+    ['mdp.kappa', 'ArrowLeft'],
+    ['mdp.imbalance_bins', 'ArrowRight'],
+    ['seed', 'ArrowRight'],
+  ];
+  {
+    const page = await open();
+    await episodes(page, 30);
+    const baseline = await pixels(page);
+    for (const [path, key, hashKey] of SLIDERS) {
+      await test(`slider ${path} changes the canvas and the URL hash`, async () => {
+        await page.evaluate(() => { history.replaceState(null, '', location.pathname); });
+        await page.goto(base);
+        await page.waitForFunction(() => window.dammLab && window.dammLab.draws > 0);
+        const id = `#ctl-${path.replace(/\./g, '-')}`;
+        await page.focus(id);
+        await page.keyboard.press(key);
+        await page.waitForFunction((k) => location.hash.includes(`${k}=`), hashKey || path, { timeout: 5000 });
+        await episodes(page, 30);
+        const after = await pixels(page);
+        assert.notEqual(after, baseline, 'canvas pixels did not change');
+        assert.deepEqual(page.consoleErrors || [], []);
+      });
+    }
+    await page.context().close();
+  }
+
+  await test('preset selector switches to the paper MDP', async () => {
+    const page = await open();
+    await page.selectOption('#preset', 'paper');
+    await page.waitForFunction(() => location.hash.includes('preset=paper'));
+    const s = await stats(page);
+    assert.deepEqual(s.action_names, ['+1 (invite longs)', '-1 (invite shorts)']);
+    await page.context().close();
+  });
+
+  await test('an invalid value shows a message next to its control and the page keeps working', async () => {
+    const page = await open();
+    const hashBefore = await hashOf(page);
+    await page.fill('#num-learn-discount', '1.5');
+    await page.press('#num-learn-discount', 'Enter');
+    const err = page.locator('#err-learn-discount');
+    await err.waitFor();
+    assert.match(await err.textContent(), /learn\.discount = 1\.5: γ must be in \[0, 1\)/);
+    assert.equal(await page.getAttribute('#num-learn-discount', 'aria-invalid'), 'true');
+    assert.equal(await hashOf(page), hashBefore, 'a rejected value must not reach the URL');
+    // The error sits inside the control's own row.
+    const sameRow = await page.evaluate(() => document.getElementById('err-learn-discount').closest('.row')
+      .contains(document.getElementById('num-learn-discount')));
+    assert.ok(sameRow);
+    // Other invalid inputs: not a number, out of range, and λu > 1.
+    await page.fill('#num-traders-size_noise', '-1');
+    await page.press('#num-traders-size_noise', 'Enter');
+    assert.match(await page.textContent('#err-traders-size_noise'), /size_noise/);
+    await page.fill('#num-lambda_u', '1.7');
+    await page.press('#num-lambda_u', 'Enter');
+    assert.match(await page.textContent('#err-lambda_u'), /λu|informed_prob/);
+    // Still works: a step advances, charts redraw, no console error.
+    const before = await stats(page);
+    await page.click('#step');
+    await page.waitForFunction((t) => window.dammLab.pg.stats().total_steps === t + 1, before.total_steps);
+    // A valid value clears the message.
+    await page.fill('#num-learn-discount', '0.8');
+    await page.press('#num-learn-discount', 'Enter');
+    await page.waitForFunction(() => location.hash.includes('learn.discount=0.8'));
+    assert.equal(await err.textContent(), '');
+    assert.deepEqual(page.consoleErrors, []);
+    await page.context().close();
+  });
+
+  await test('play, pause, step, episode and reset do what they say', async () => {
+    const page = await open();
+    await page.click('#step');
+    let s = await stats(page);
+    assert.equal(s.total_steps, 1);
+    assert.equal(s.step, 1);
+    await page.click('#episode');
+    s = await stats(page);
+    assert.equal(s.episode, 1);
+    assert.equal(s.step, 0);
+    await page.click('#play');
+    assert.equal(await page.getAttribute('#play', 'aria-pressed'), 'true');
+    await page.waitForFunction(() => window.dammLab.pg.stats().episode >= 5);
+    // Redraw rate while training at default settings (reported, not asserted).
+    const fps = await page.evaluate(async () => {
+      const d0 = window.dammLab.draws; const t0 = performance.now();
+      await new Promise((r) => setTimeout(r, 2000));
+      return (window.dammLab.draws - d0) / ((performance.now() - t0) / 1000);
+    });
+    measurements.redraws_per_second_training = Number(fps.toFixed(1));
+    await page.click('#play');
+    assert.equal(await page.getAttribute('#play', 'aria-pressed'), 'false');
+    const paused = (await stats(page)).total_steps;
+    await page.waitForTimeout(400);
+    assert.equal((await stats(page)).total_steps, paused, 'training continued while paused');
+    assert.ok(paused > 500);
+    await page.click('#reset');
+    s = await stats(page);
+    assert.equal(s.total_steps, 0);
+    assert.equal(s.episode, 0);
+    // Space toggles play.
+    await page.focus('body');
+    await page.keyboard.press('Space');
+    await page.waitForFunction(() => window.dammLab.pg.stats().total_steps > 0);
+    await page.keyboard.press('Space');
+    await page.context().close();
+  });
+
+  await test('a copied link reloads to the same numbers, and damm train --url reproduces them', async () => {
+    const page = await open();
+    await page.fill('#num-learn-discount', '0.85');
+    await page.press('#num-learn-discount', 'Enter');
+    await page.fill('#num-seed', '12345');
+    await page.press('#num-seed', 'Enter');
+    await page.fill('#num-traders-informed_prob', '0.7');
+    await page.press('#num-traders-informed_prob', 'Enter');
+    await page.waitForFunction(() => location.hash.includes('seed=12345') && location.hash.includes('informed_prob=0.7'));
+    await page.click('#copy-link');
+    const link = await page.inputValue('#share-link');
+    assert.ok(link.includes('#'), link);
+    await episodes(page, 40);
+    const q1 = await page.evaluate(() => window.dammLab.pg.snapshot().q);
+    const page2 = await open(link.split('#')[1]);
+    await episodes(page2, 40);
+    const q2 = await page2.evaluate(() => window.dammLab.pg.snapshot().q);
+    assert.deepEqual(q2, q1, 'the reloaded link gave different numbers');
+    // The native CLI, same hash, same 40 episodes: the same Q table.
+    const hash = link.split('#')[1];
+    const out = execFileSync('cargo', ['run', '-q', '--release', '--bin', 'damm', '--', 'train', '--url', hash, '--episodes', '40'], {
+      cwd: root, maxBuffer: 64 << 20,
+    });
+    const cli = JSON.parse(out.toString());
+    assert.equal(cli.q.length, q1.length);
+    assert.deepEqual(cli.q, q1, 'damm train --url differs from the page');
+    measurements.cli_page_q_entries_compared = q1.length;
+    await page.context().close();
+    await page2.context().close();
+  });
+
+  await test('exports: PNG of a chart, trajectory CSV, config + Q table JSON', async () => {
+    const page = await open();
+    await episodes(page, 3);
+    const [png] = await Promise.all([page.waitForEvent('download'), page.click('figure[data-chart="prices"] button.png')]);
+    assert.equal(png.suggestedFilename(), 'damm-prices.png');
+    const pngBytes = readFileSync(await png.path());
+    assert.deepEqual([...pngBytes.subarray(1, 4)], [0x50, 0x4e, 0x47]);
+    const [csv] = await Promise.all([page.waitForEvent('download'), page.click('#export-csv')]);
+    const csvText = readFileSync(await csv.path(), 'utf8');
+    assert.ok(csvText.startsWith('step,oracle,mark,'));
+    assert.equal(csvText.trim().split('\n').length, 1 + 101);
+    const [json] = await Promise.all([page.waitForEvent('download'), page.click('#export-json')]);
+    const j = JSON.parse(readFileSync(await json.path(), 'utf8'));
+    assert.equal(j.episodes, 3);
+    assert.equal(j.q.length, 105 * 4);
+    assert.equal(j.config.preset, 'control');
+    await page.context().close();
+  });
+
+  await test('a bad link shows a message and falls back to the defaults', async () => {
+    const page = await open('learn.discount=7&seed=1');
+    assert.equal(await page.locator('#load-error').isVisible(), true);
+    assert.match(await page.textContent('#load-error'), /learn\.discount/);
+    assert.equal((await stats(page)).episode, 0);
+    await page.context().close();
+  });
+
+  await test('screenshot of the page at default settings after 200 training episodes', async () => {
+    const page = await open('', { width: 1400, height: 1000 });
+    await episodes(page, 200);
+    await page.evaluate(() => window.dammLab.pg.computeQStar());
+    await page.waitForTimeout(200);
+    mkdirSync(`${root}test-results`, { recursive: true });
+    await page.screenshot({ path: `${root}test-results/screenshot.png`, fullPage: true });
+    if (process.env.UPDATE_DOCS === '1') {
+      mkdirSync(`${root}docs`, { recursive: true });
+      await page.screenshot({ path: `${root}docs/screenshot.png`, fullPage: true });
+    }
+    assert.ok(statSync(`${root}test-results/screenshot.png`).size > 10000);
+    assert.deepEqual(page.consoleErrors, []);
+    await page.context().close();
+  });
+} finally {
+  await browser.close();
+  server.kill();
+}
+
+const wasm = readFileSync(`${root}www/pkg/damm_bg.wasm`);
+measurements.wasm_bytes = wasm.length;
+measurements.wasm_gzip_bytes = gzipSync(wasm, { level: 9 }).length;
+console.log('\nmeasurements:', JSON.stringify(measurements, null, 1));
+const failed = results.filter((r) => !r.ok);
+console.log(`\n${results.length - failed.length} passed, ${failed.length} failed`);
+process.exit(failed.length ? 1 : 0);
