@@ -14,3 +14,4 @@ pub mod rng;
 pub mod session;
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;
+pub mod ml;

@@ -280,6 +280,24 @@ impl Session {
         cmp
     }
 
+    /// Starts a fresh episode from the configured market (no exploring start) and follows
+    /// the greedy policy for `steps` steps without learning: a realistic "current state".
+    pub fn step_greedy(&mut self, steps: u32) {
+        self.env.reset_with(&mut self.rng, false);
+        self.trajectory.clear();
+        self.trajectory.push(*self.env.last());
+        self.step = 0;
+        let policy = Policy::Greedy {
+            q: self.agent.q().to_vec(),
+        };
+        for _ in 0..steps {
+            let a = policy.act(&self.env);
+            self.env.step(a, &mut self.rng);
+            self.trajectory.push(*self.env.last());
+            self.step += 1;
+        }
+    }
+
     /// Evaluates the static, Drift-style and learned greedy policies on the eval seeds.
     pub fn evaluate(&self) -> Vec<EvalStats> {
         let mut env = self.env.clone();
@@ -342,13 +360,18 @@ impl Session {
         }
     }
 
-    /// The current (or, right after a reset, the last) episode's trajectory as CSV.
-    pub fn trajectory_csv(&self) -> String {
-        let rows = if self.trajectory.len() > 1 {
+    /// The current episode's trajectory, or the last one right after an episode ends.
+    pub fn shown_trajectory(&self) -> &[StepInfo] {
+        if self.trajectory.len() > 1 || self.last_trajectory.is_empty() {
             &self.trajectory
         } else {
             &self.last_trajectory
-        };
+        }
+    }
+
+    /// The shown episode's trajectory (see `shown_trajectory`) as CSV.
+    pub fn trajectory_csv(&self) -> String {
+        let rows = self.shown_trajectory();
         let mut out = String::from(
             "step,oracle,mark,terminal,peg,sqrt_k,net_base,open_interest_long,open_interest_short,total_fee,fee_pool,action,adjusted,trade,informed,fee_income,adjustment_cost,funding,counterparty_pnl,reward\n",
         );

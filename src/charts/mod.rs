@@ -711,3 +711,25 @@ mod tests {
         assert_eq!(short(150.0), "150");
     }
 }
+
+/// Residuals against fitted values of a regression (one point per observation).
+pub fn residual_plot<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    title: &str,
+    fitted: &[f64],
+    residuals: &[f64],
+    look: Look,
+) -> DrawResult<DB> {
+    let scale = look.scale;
+    let (x0, x1) = range_of(fitted.iter().copied());
+    let (y0, y1) = range_of(residuals.iter().copied());
+    let mut chart = frame(area, title, look, x0..x1, y0..y1, "fitted volume (USD/h)", "residual")?;
+    chart.draw_series(LineSeries::new([(x0, 0.0), (x1, 0.0)], GREY.stroke_width(px(1.0, scale))))?;
+    chart.draw_series(
+        fitted
+            .iter()
+            .zip(residuals)
+            .map(|(x, y)| Circle::new((*x, *y), px(2.5, scale), BLUE.mix(0.6).filled())),
+    )?;
+    Ok(())
+}

@@ -36,3 +36,14 @@ pub fn write_all(snap: &Snapshot, dir: &Path) -> Result<(), String> {
     }
     Ok(())
 }
+
+/// Draws a residual plot into an SVG string.
+pub fn residuals(title: &str, fitted: &[f64], residuals: &[f64]) -> Result<String, String> {
+    let mut out = String::new();
+    {
+        let root = SVGBackend::with_string(&mut out, SIZE).into_drawing_area();
+        super::residual_plot(&root, title, fitted, residuals, Look::FILE).map_err(|e| e.to_string())?;
+        root.present().map_err(|e| e.to_string())?;
+    }
+    Ok(out)
+}

@@ -9,6 +9,10 @@ use std::time::{Duration, Instant};
 use clap::{Args, Parser, Subcommand};
 use damm::amm::ops::{self, Script};
 use damm::config::Config;
+use damm::data::dataset::bundled;
+use damm::data::events::LabelRule;
+use damm::data::volume::VolumeFit;
+use damm::data::Dataset;
 use damm::learn::EvalStats;
 use damm::mdp::Preset;
 use damm::reward::{ols, Transform};
@@ -21,7 +25,10 @@ Examples:
   damm train --preset control --episodes 5000 --seed 7 --trajectory traj.csv --plot charts/
   damm train --url 'preset=paper&learn.discount=0.95&seed=3'
   damm eval --episodes 40000 --seeds 100
-  damm fit-volume --csv data.csv --x price,sqrt_k --y volume --transform identity,sqrt";
+  damm fit-volume --csv data.csv --x price,sqrt_k --y volume --transform identity,sqrt
+  damm fit-volume --plot residuals/        (the paper's regression on Drift's history)
+  damm data classify --folds 5 --seed 42
+  damm data recommend --episodes 20000";
 
 #[derive(Parser)]
 #[command(name = "damm", version, about = "dAMM Lab: Drift-style vAMM engine, Q-learning of repeg and k policies", after_help = EXAMPLES)]
@@ -53,10 +60,18 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
-    /// Least-squares fit of y = β0 + Σ βj·f_j(x_j) on CSV columns.
+    /// Least-squares fit of y = β0 + Σ βj·f_j(x_j) on CSV columns; without --csv, the
+    /// paper's volume regression (four variants) on Drift's curve history.
     FitVolume {
+        /// A CSV with the columns named by --x and --y.
         #[arg(long)]
-        csv: PathBuf,
+        csv: Option<PathBuf>,
+        /// Drift curve history for the default mode (bundled copy if omitted).
+        #[arg(long)]
+        curve: Option<PathBuf>,
+        /// Write residual plots (SVG) of the Drift variants into this directory.
+        #[arg(long)]
+        plot: Option<PathBuf>,
         /// Regressor columns, comma-separated.
         #[arg(long, value_delimiter = ',', default_value = "price,sqrt_k")]
         x: Vec<String>,
@@ -69,6 +84,205 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Drift's history: summary, labelled events, classifiers, next-change predictor, recommendation.
+    Data {
+        #[command(subcommand)]
+        command: DataCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum DataCommand {
+    /// Records per market and kind, costs, fee-pool ratios, and the volume regression table.
+    Summary(DataArgs),
+    /// Every repeg / k update with its features and success label.
+    Events {
+        #[command(flatten)]
+        data: DataArgs,
+        #[command(flatten)]
+        rule: RuleArgs,
+    },
+    /// Stratified k-fold cross-validation of kNN, naive Bayes, decision tree and logistic regression.
+    Classify {
+        #[command(flatten)]
+        data: DataArgs,
+        #[command(flatten)]
+        rule: RuleArgs,
+        #[arg(long, default_value_t = 5)]
+        folds: usize,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+    },
+    /// The next-change predictor against the no-change and last-change baselines.
+    Predict {
+        #[command(flatten)]
+        data: DataArgs,
+        /// Events per input window.
+        #[arg(long, default_value_t = 3)]
+        window: usize,
+        #[arg(long, default_value_t = 7)]
+        seed: u64,
+    },
+    /// Train `control` with the fitted volume model, then recommend for a market state.
+    Recommend {
+        #[command(flatten)]
+        data: DataArgs,
+        #[command(flatten)]
+        rule: RuleArgs,
+        #[command(flatten)]
+        run: RunArgs,
+        /// Steps into a greedy evaluation episode at which to recommend.
+        #[arg(long, default_value_t = 50)]
+        at_step: u32,
+        /// Minimum classifier success probability to keep an adjustment.
+        #[arg(long, default_value_t = 0.5)]
+        min_success: f64,
+    },
+}
+
+#[derive(Args)]
+struct DataArgs {
+    /// Curve history CSV (bundled data/curve_history_hist.csv if omitted).
+    #[arg(long)]
+    curve: Option<PathBuf>,
+    /// Funding history CSV (bundled data/fundingRate_history_hist.csv if omitted).
+    #[arg(long)]
+    funding: Option<PathBuf>,
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
+#[derive(Args)]
+struct RuleArgs {
+    /// Success needs open interest to change by at least this (relative; 0 = not shrink).
+    #[arg(long, default_value_t = 0.0)]
+    min_oi_change: f64,
+    /// Success needs cost / fee pool at most this.
+    #[arg(long, default_value_t = 0.01)]
+    max_cost_share: f64,
+}
+
+impl RuleArgs {
+    fn rule(&self) -> CliResult<LabelRule> {
+        if !self.min_oi_change.is_finite() || !self.max_cost_share.is_finite() {
+            return Err("label thresholds must be finite numbers".into());
+        }
+        Ok(LabelRule {
+            min_oi_change: self.min_oi_change,
+            max_cost_share: self.max_cost_share,
+        })
+    }
+}
+
+fn read_or(path: Option<&Path>, bundled: &'static str) -> CliResult<String> {
+    match path {
+        Some(p) => fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display())),
+        None => Ok(bundled.to_string()),
+    }
+}
+
+impl DataArgs {
+    fn load(&self) -> CliResult<Dataset> {
+        let curve = read_or(self.curve.as_deref(), bundled::CURVE_HISTORY)?;
+        let funding = read_or(self.funding.as_deref(), bundled::FUNDING_HISTORY)?;
+        let name = |p: &Option<PathBuf>, d: &str| p.as_ref().map_or(d.to_string(), |p| p.display().to_string());
+        let curve_ds = Dataset::parse(&curve, "").map_err(|e| format!("{}: {e}", name(&self.curve, "curve history")))?;
+        let funding_ds = damm::data::parse_funding_history(&funding)
+            .map_err(|e| format!("{}: {e}", name(&self.funding, "funding history")))?;
+        Ok(Dataset {
+            curve: curve_ds.curve,
+            funding: funding_ds,
+        })
+    }
+}
+
+fn variant_name(f: &VolumeFit) -> String {
+    let t = |t: Transform, x: &str| match t {
+        Transform::Identity => x.to_string(),
+        Transform::Sqrt => format!("sqrt({x})"),
+    };
+    format!("volume ~ {} + {}", t(f.price_transform, "price"), t(f.k_transform, "k"))
+}
+
+fn volume_table(ds: &Dataset) -> CliResult<Value> {
+    let fits = ds.volume_fits().map_err(|e| e.to_string())?;
+    Ok(Value::Array(
+        fits.iter()
+            .map(|f| {
+                json!({
+                    "variant": variant_name(f),
+                    "price_transform": f.price_transform,
+                    "k_transform": f.k_transform,
+                    "n": f.fit.n,
+                    "beta": f.fit.beta,
+                    "std_err": f.fit.std_err,
+                    "r_squared": f.fit.r_squared,
+                })
+            })
+            .collect(),
+    ))
+}
+
+fn cmd_data(cmd: &DataCommand) -> CliResult<ExitCode> {
+    match cmd {
+        DataCommand::Summary(d) => {
+            let ds = d.load()?;
+            let v = json!({"summary": ds.summary(), "volume_regression": volume_table(&ds)?});
+            emit(&v, d.out.as_deref())?;
+        }
+        DataCommand::Events { data, rule } => {
+            let ds = data.load()?;
+            let ev = ds.events(&rule.rule()?);
+            let v = json!({
+                "events": ev.len(),
+                "successes": ev.iter().filter(|e| e.success).count(),
+                "feature_names": damm::data::events::FEATURE_NAMES,
+                "records": ev,
+            });
+            emit(&v, data.out.as_deref())?;
+        }
+        DataCommand::Classify { data, rule, folds, seed } => {
+            let ds = data.load()?;
+            let r = ds.classify(&rule.rule()?, *folds, *seed).map_err(|e| e.to_string())?;
+            eprintln!("{} events, {} successes, {}-fold stratified CV (seed {})", r.events, r.successes, r.folds, r.seed);
+            eprintln!("{:<14} {:>8} {:>9} {:>7} {:>6}", "model", "accuracy", "precision", "recall", "F1");
+            for s in &r.scores {
+                let m = s.metrics;
+                eprintln!("{:<14} {:>8.3} {:>9.3} {:>7.3} {:>6.3}", s.model, m.accuracy, m.precision, m.recall, m.f1);
+            }
+            emit(&serde_json::to_value(&r).map_err(|e| e.to_string())?, data.out.as_deref())?;
+        }
+        DataCommand::Predict { data, window, seed } => {
+            if !(1..=32).contains(window) {
+                return Err(format!("--window {window}: must be 1..=32"));
+            }
+            let ds = data.load()?;
+            let (_, r) = ds.predict(*window, *seed);
+            emit(&serde_json::to_value(&r).map_err(|e| e.to_string())?, data.out.as_deref())?;
+        }
+        DataCommand::Recommend { data, rule, run, at_step, min_success } => {
+            let ds = data.load()?;
+            let mut cfg = run.config()?;
+            cfg.preset = Preset::Control;
+            cfg.traders.volume = ds.best_volume_model().map_err(|e| e.to_string())?;
+            cfg.validate().map_err(|e| e.to_string())?;
+            let mut session = train(cfg)?;
+            session.step_greedy(*at_step);
+            let events = ds.events(&rule.rule()?);
+            let (net, _) = ds.predict(3, 7);
+            let rec = damm::ml::ensemble::recommend(&session, &events, Some(&net), *min_success)
+                .map_err(|e| e.to_string())?;
+            eprintln!("{}", rec.reason);
+            let v = json!({
+                "volume_model": session.config().traders.volume,
+                "state": session.env().amm().state(),
+                "oracle": session.env().oracle_price(),
+                "recommendation": rec,
+            });
+            emit(&v, data.out.as_deref())?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Where a run's configuration comes from, with overrides for the main parameters.
@@ -351,6 +565,28 @@ fn cmd_eval(run: &RunArgs, seeds: Option<u32>, out: Option<&Path>) -> CliResult<
     Ok(ExitCode::SUCCESS)
 }
 
+fn cmd_fit_drift(curve: Option<&Path>, plot: Option<&Path>, out: Option<&Path>) -> CliResult<ExitCode> {
+    let text = read_or(curve, bundled::CURVE_HISTORY)?;
+    let ds = Dataset::parse(&text, "").map_err(|e| e.to_string())?;
+    let fits = ds.volume_fits().map_err(|e| e.to_string())?;
+    if let Some(dir) = plot {
+        fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        let periods = damm::data::volume::volume_periods(&ds.curve, damm::data::dataset::MIN_PERIOD_HOURS);
+        for f in &fits {
+            let fitted: Vec<f64> = periods
+                .iter()
+                .zip(&f.fit.residuals)
+                .map(|(p, r)| p.volume_per_hour - r)
+                .collect();
+            let svg = damm::charts::svg::residuals(&variant_name(f), &fitted, &f.fit.residuals)?;
+            let file = dir.join(format!("residuals-{:?}-{:?}.svg", f.price_transform, f.k_transform).to_lowercase());
+            fs::write(&file, svg).map_err(|e| format!("{}: {e}", file.display()))?;
+        }
+    }
+    emit(&volume_table(&ds)?, out)?;
+    Ok(ExitCode::SUCCESS)
+}
+
 fn cmd_fit(
     csv_path: &Path,
     xs: &[String],
@@ -444,12 +680,21 @@ pub fn main() -> ExitCode {
         Command::Train(args) => cmd_train(args),
         Command::Eval { run, seeds, out } => cmd_eval(run, *seeds, out.as_deref()),
         Command::FitVolume {
-            csv,
+            csv: Some(csv),
             x,
             y,
             transform,
             out,
+            ..
         } => cmd_fit(csv, x, y, transform, out.as_deref()),
+        Command::FitVolume {
+            csv: None,
+            curve,
+            plot,
+            out,
+            ..
+        } => cmd_fit_drift(curve.as_deref(), plot.as_deref(), out.as_deref()),
+        Command::Data { command } => cmd_data(command),
     };
     match result {
         Ok(code) => code,

@@ -1,0 +1,154 @@
+//! The recommendation: the `control` Q-learning policy, checked by the success classifier
+//! and sized with the next-change predictor, with the reason spelled out.
+//!
+//! Rule: the RL policy proposes the greedy available action in the market's current state.
+//! A proposed adjustment is kept when the classifier's success probability for it is at
+//! least `min_success`; otherwise the recommendation is to hold. The predictor's size is
+//! reported beside the RL size (the RL size is what is applied: a repeg goes to the oracle,
+//! a k step is κ).
+
+use serde::Serialize;
+
+use super::classify::{success_probability, ClassifyError};
+use super::sequence::{ConvNet, STEP_FEATURES};
+use crate::data::events::LabeledEvent;
+use crate::learn::greedy;
+use crate::mdp::market_env::control_action;
+use crate::mdp::{Env, Preset, StepInfo};
+use crate::session::Session;
+
+/// The ensemble's answer for one market state.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Recommendation {
+    /// What to do: "hold", "repeg", "k up" or "k down".
+    pub action: String,
+    /// The RL policy's own choice, and its Q values (NaN = unavailable) in action order.
+    pub rl_action: String,
+    pub q_values: Vec<f64>,
+    /// Relative size of the recommended change (Δpeg/peg or Δ√k/√k), 0 for hold.
+    pub size: f64,
+    /// Classifier (logistic regression) probability that the RL action succeeds.
+    pub success_probability: Option<f64>,
+    /// Predictor's next change, [Δpeg %, Δ√k %].
+    pub predicted_change: Option<[f64; 2]>,
+    /// One sentence: what and why.
+    pub reason: String,
+}
+
+/// The events of a simulated trajectory as predictor steps (repegs and k updates only).
+pub fn trajectory_steps(traj: &[StepInfo]) -> Vec<[f64; STEP_FEATURES]> {
+    let mut out = Vec::new();
+    let mut prev: Option<usize> = None;
+    for i in 1..traj.len() {
+        let (a, b) = (&traj[i - 1], &traj[i]);
+        if !b.adjusted {
+            continue;
+        }
+        let dpeg = 100.0 * (b.peg / a.peg - 1.0);
+        let dk = 100.0 * (b.sqrt_k / a.sqrt_k - 1.0);
+        let hours = prev.map_or(24.0, |p| (i - p) as f64);
+        out.push([(dpeg != 0.0) as u8 as f64, dpeg, dk, hours.log10()]);
+        prev = Some(i);
+    }
+    out
+}
+
+/// Recommends an action for the session's current market state.
+pub fn recommend(
+    session: &Session,
+    events: &[LabeledEvent],
+    predictor: Option<&ConvNet>,
+    min_success: f64,
+) -> Result<Recommendation, ClassifyError> {
+    let env = session.env();
+    let names = ["hold", "repeg", "k up", "k down"];
+    if session.config().preset != Preset::Control {
+        return Ok(Recommendation {
+            action: "hold".into(),
+            rl_action: "n/a".into(),
+            q_values: Vec::new(),
+            size: 0.0,
+            success_probability: None,
+            predicted_change: None,
+            reason: "the paper preset has no repeg/k actions; switch to the control preset".into(),
+        });
+    }
+    let na = env.n_actions();
+    let s = env.state();
+    let mask = env.mask();
+    let q = session.agent().q();
+    let rl = greedy(q, na, s, mask);
+    let q_values: Vec<f64> = (0..na)
+        .map(|a| if mask & (1 << a) != 0 { q[s * na + a] } else { f64::NAN })
+        .collect();
+    let amm = env.amm();
+    let kappa = session.config().mdp.kappa;
+    let size = match rl {
+        control_action::REPEG => env.oracle_price() / amm.mark_price() - 1.0,
+        control_action::K_UP => kappa,
+        control_action::K_DOWN => 1.0 / (1.0 + kappa) - 1.0,
+        _ => 0.0,
+    };
+    // The hypothetical event in the classifier's feature space (data::events::FEATURE_NAMES).
+    let cost = match rl {
+        control_action::REPEG => amm.repeg_cost(amm.peg() * (1.0 + size)),
+        control_action::K_UP | control_action::K_DOWN => amm.k_cost(amm.sqrt_k() * (1.0 + size)),
+        _ => 0.0,
+    };
+    let price = amm.mark_price();
+    let oi = (amm.open_interest_long() + amm.open_interest_short()) * price;
+    let volume = session.config().traders.volume.volume(price, amm.sqrt_k());
+    let features = vec![
+        (rl == control_action::REPEG) as u8 as f64,
+        100.0 * size,
+        oi.max(1.0).log10(),
+        amm.net_base() / (amm.open_interest_long() + amm.open_interest_short()).max(1e-12),
+        100.0 * cost / amm.fee_pool().abs().max(1.0),
+        if amm.total_fee() > 0.0 { amm.fee_pool() / amm.total_fee() } else { 0.0 },
+        100.0 * env.gap(),
+        volume.max(1.0).log10(),
+    ];
+    let success_p = if rl == control_action::HOLD || events.is_empty() {
+        None
+    } else {
+        let x: Vec<Vec<f64>> = events.iter().map(|e| e.features().to_vec()).collect();
+        let y: Vec<bool> = events.iter().map(|e| e.success).collect();
+        Some(success_probability(&x, &y, &[features])?[0])
+    };
+    let steps = trajectory_steps(session.shown_trajectory());
+    let predicted = predictor.and_then(|net| {
+        let w = net.kernel.max(3);
+        (steps.len() >= w).then(|| net.predict(&steps[steps.len() - w..]))
+    });
+    let keep = rl != control_action::HOLD && success_p.is_none_or(|p| p >= min_success);
+    let action = if keep { names[rl] } else { "hold" };
+    let dir = if size >= 0.0 { "up" } else { "down" };
+    let mut reason = match rl {
+        control_action::HOLD => "hold: RL prefers holding".to_string(),
+        control_action::REPEG => format!("repeg {dir} {:.2}%: RL prefers repeg", 100.0 * size.abs()),
+        _ => format!("{} {:.2}%: RL prefers {}", names[rl], 100.0 * size.abs(), names[rl]),
+    };
+    if let Some(p) = success_p {
+        reason.push_str(&format!("; classifier success {p:.2}"));
+        if !keep {
+            reason.push_str(&format!(" < {min_success:.2}, so hold"));
+        }
+    }
+    if let Some(pc) = predicted {
+        let (v, what) = if rl == control_action::REPEG || (rl == control_action::HOLD && pc[0].abs() >= pc[1].abs()) {
+            (pc[0], "peg")
+        } else {
+            (pc[1], "√k")
+        };
+        reason.push_str(&format!("; predicted next {what} change {v:+.2}%"));
+    }
+    Ok(Recommendation {
+        action: action.into(),
+        rl_action: names[rl].into(),
+        q_values,
+        size: if keep { size } else { 0.0 },
+        success_probability: success_p,
+        predicted_change: predicted,
+        reason,
+    })
+}
