@@ -9,9 +9,9 @@ pub mod data;
 pub mod learn;
 pub mod market;
 pub mod mdp;
+pub mod ml;
 pub mod reward;
 pub mod rng;
 pub mod session;
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;
-pub mod ml;

@@ -723,8 +723,19 @@ pub fn residual_plot<DB: DrawingBackend>(
     let scale = look.scale;
     let (x0, x1) = range_of(fitted.iter().copied());
     let (y0, y1) = range_of(residuals.iter().copied());
-    let mut chart = frame(area, title, look, x0..x1, y0..y1, "fitted volume (USD/h)", "residual")?;
-    chart.draw_series(LineSeries::new([(x0, 0.0), (x1, 0.0)], GREY.stroke_width(px(1.0, scale))))?;
+    let mut chart = frame(
+        area,
+        title,
+        look,
+        x0..x1,
+        y0..y1,
+        "fitted volume (USD/h)",
+        "residual",
+    )?;
+    chart.draw_series(LineSeries::new(
+        [(x0, 0.0), (x1, 0.0)],
+        GREY.stroke_width(px(1.0, scale)),
+    ))?;
     chart.draw_series(
         fitted
             .iter()

@@ -42,7 +42,8 @@ pub fn residuals(title: &str, fitted: &[f64], residuals: &[f64]) -> Result<Strin
     let mut out = String::new();
     {
         let root = SVGBackend::with_string(&mut out, SIZE).into_drawing_area();
-        super::residual_plot(&root, title, fitted, residuals, Look::FILE).map_err(|e| e.to_string())?;
+        super::residual_plot(&root, title, fitted, residuals, Look::FILE)
+            .map_err(|e| e.to_string())?;
         root.present().map_err(|e| e.to_string())?;
     }
     Ok(out)

@@ -5,7 +5,10 @@ use serde::Serialize;
 
 use super::events::{label_events, LabelRule, LabeledEvent};
 use super::volume::{fit_variants, volume_periods, VolumeFit};
-use super::{parse_curve_history, parse_funding_history, CurveEvent, DataError, EventKind, FundingRecord, MARKETS};
+use super::{
+    parse_curve_history, parse_funding_history, CurveEvent, DataError, EventKind, FundingRecord,
+    MARKETS,
+};
 use crate::ml::classify::{cross_validate, ClassifyError, CvReport};
 use crate::ml::sequence::{evaluate, examples, ConvNet, PredictReport};
 use crate::reward::{FitError, VolumeModel};
@@ -62,12 +65,15 @@ impl Dataset {
         let markets: Vec<MarketSummary> = markets
             .into_iter()
             .map(|m| {
-                let rs: Vec<&CurveEvent> = self.curve.iter().filter(|e| e.market_index == m).collect();
+                let rs: Vec<&CurveEvent> =
+                    self.curve.iter().filter(|e| e.market_index == m).collect();
                 let count = |k: EventKind| rs.iter().filter(|e| e.kind() == k).count();
                 let last = rs.iter().max_by_key(|e| e.record_id).expect("non-empty");
                 MarketSummary {
                     market_index: m,
-                    market: MARKETS.get(m as usize).map_or(m.to_string(), |s| s.to_string()),
+                    market: MARKETS
+                        .get(m as usize)
+                        .map_or(m.to_string(), |s| s.to_string()),
                     records: rs.len(),
                     repegs: count(EventKind::Repeg),
                     k_up: count(EventKind::KUp),
@@ -75,7 +81,11 @@ impl Dataset {
                     total_cost: rs.iter().map(|e| e.cost).sum(),
                     first_ts: rs.iter().map(|e| e.ts).min().unwrap_or(0),
                     last_ts: rs.iter().map(|e| e.ts).max().unwrap_or(0),
-                    last_pool_ratio: if last.total_fee > 0.0 { last.fee_pool / last.total_fee } else { 0.0 },
+                    last_pool_ratio: if last.total_fee > 0.0 {
+                        last.fee_pool / last.total_fee
+                    } else {
+                        0.0
+                    },
                 }
             })
             .collect();
@@ -112,7 +122,12 @@ impl Dataset {
         label_events(&self.curve, &self.funding, rule)
     }
 
-    pub fn classify(&self, rule: &LabelRule, folds: usize, seed: u64) -> Result<CvReport, ClassifyError> {
+    pub fn classify(
+        &self,
+        rule: &LabelRule,
+        folds: usize,
+        seed: u64,
+    ) -> Result<CvReport, ClassifyError> {
         let ev = self.events(rule);
         let x: Vec<Vec<f64>> = ev.iter().map(|e| e.features().to_vec()).collect();
         let y: Vec<bool> = ev.iter().map(|e| e.success).collect();

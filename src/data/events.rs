@@ -103,7 +103,11 @@ fn oi_usd(e: &CurveEvent, after_state: bool) -> f64 {
 }
 
 /// Extracts every repeg and k update with its features and label.
-pub fn label_events(curve: &[CurveEvent], funding: &[FundingRecord], rule: &LabelRule) -> Vec<LabeledEvent> {
+pub fn label_events(
+    curve: &[CurveEvent],
+    funding: &[FundingRecord],
+    rule: &LabelRule,
+) -> Vec<LabeledEvent> {
     let mut out = Vec::new();
     let mut markets: Vec<u8> = curve.iter().map(|e| e.market_index).collect();
     markets.sort_unstable();
@@ -111,7 +115,8 @@ pub fn label_events(curve: &[CurveEvent], funding: &[FundingRecord], rule: &Labe
     for m in markets {
         let mut rs: Vec<&CurveEvent> = curve.iter().filter(|e| e.market_index == m).collect();
         rs.sort_by_key(|e| (e.ts, e.record_id));
-        let mut oracle: Vec<&FundingRecord> = funding.iter().filter(|f| f.market_index == m).collect();
+        let mut oracle: Vec<&FundingRecord> =
+            funding.iter().filter(|f| f.market_index == m).collect();
         oracle.sort_by_key(|f| f.ts);
         for i in 0..rs.len() {
             let e = rs[i];
@@ -130,12 +135,20 @@ pub fn label_events(curve: &[CurveEvent], funding: &[FundingRecord], rule: &Labe
                 Some(f) if e.ts - f.ts <= 2 * 3600 => (mark - f.oracle_twap) / f.oracle_twap,
                 _ => 0.0,
             };
-            let volume_before = if i > 0 { volume_rate(rs[i - 1], e) } else { 0.0 };
+            let volume_before = if i > 0 {
+                volume_rate(rs[i - 1], e)
+            } else {
+                0.0
+            };
             let volume_after = volume_rate(e, next);
             let oi_before = oi_usd(e, false);
             let oi_after = oi_usd(next, false);
             let total = e.long + e.short;
-            let oi_change = if oi_before > 0.0 { oi_after / oi_before - 1.0 } else { 0.0 };
+            let oi_change = if oi_before > 0.0 {
+                oi_after / oi_before - 1.0
+            } else {
+                0.0
+            };
             let cost_share = e.cost / e.fee_pool.abs().max(1.0);
             out.push(LabeledEvent {
                 record_id: e.record_id,
@@ -149,7 +162,11 @@ pub fn label_events(curve: &[CurveEvent], funding: &[FundingRecord], rule: &Labe
                 volume_after,
                 cost: e.cost,
                 fee_pool: e.fee_pool,
-                pool_ratio: if e.total_fee > 0.0 { e.fee_pool / e.total_fee } else { 0.0 },
+                pool_ratio: if e.total_fee > 0.0 {
+                    e.fee_pool / e.total_fee
+                } else {
+                    0.0
+                },
                 gap,
                 imbalance: if total > 0.0 { e.net_base / total } else { 0.0 },
                 success: oi_change >= rule.min_oi_change && cost_share <= rule.max_cost_share,

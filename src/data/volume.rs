@@ -39,7 +39,9 @@ pub fn volume_periods(events: &[CurveEvent], min_hours: f64) -> Vec<VolumePeriod
         let mut i = 0;
         while i < rs.len() {
             let a = rs[i];
-            let Some(j) = (i + 1..rs.len()).find(|&j| (rs[j].ts - a.ts) as f64 >= min_hours * 3600.0) else {
+            let Some(j) =
+                (i + 1..rs.len()).find(|&j| (rs[j].ts - a.ts) as f64 >= min_hours * 3600.0)
+            else {
                 break;
             };
             let b = rs[j];

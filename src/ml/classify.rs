@@ -8,21 +8,37 @@ use smartcore::linalg::basic::matrix::DenseMatrix;
 use smartcore::linear::logistic_regression::{LogisticRegression, LogisticRegressionParameters};
 use smartcore::naive_bayes::gaussian::{GaussianNB, GaussianNBParameters};
 use smartcore::neighbors::knn_classifier::{KNNClassifier, KNNClassifierParameters};
-use smartcore::tree::decision_tree_classifier::{DecisionTreeClassifier, DecisionTreeClassifierParameters};
+use smartcore::tree::decision_tree_classifier::{
+    DecisionTreeClassifier, DecisionTreeClassifierParameters,
+};
 use thiserror::Error;
 
 use super::Scaler;
 use crate::rng::SimRng;
 
 /// The classifiers compared, plus the baseline.
-pub const MODELS: [&str; 5] = ["majority", "knn", "naive_bayes", "decision_tree", "logistic"];
+pub const MODELS: [&str; 5] = [
+    "majority",
+    "knn",
+    "naive_bayes",
+    "decision_tree",
+    "logistic",
+];
 
 #[derive(Debug, Clone, PartialEq, Error)]
 pub enum ClassifyError {
     #[error("need at least {need} events of each class for {folds}-fold cross-validation, got {pos} successes and {neg} failures")]
-    TooFew { need: usize, folds: usize, pos: usize, neg: usize },
+    TooFew {
+        need: usize,
+        folds: usize,
+        pos: usize,
+        neg: usize,
+    },
     #[error("{model}: {message}")]
-    Model { model: &'static str, message: String },
+    Model {
+        model: &'static str,
+        message: String,
+    },
 }
 
 /// Binary classification metrics (positive class = success).
@@ -48,7 +64,11 @@ impl Metrics {
         }
         let precision = if tp + fp > 0.0 { tp / (tp + fp) } else { 0.0 };
         let recall = if tp + fn_ > 0.0 { tp / (tp + fn_) } else { 0.0 };
-        let f1 = if precision + recall > 0.0 { 2.0 * precision * recall / (precision + recall) } else { 0.0 };
+        let f1 = if precision + recall > 0.0 {
+            2.0 * precision * recall / (precision + recall)
+        } else {
+            0.0
+        };
         Self {
             accuracy: (tp + tn) / (tp + fp + fn_ + tn).max(1.0),
             precision,
@@ -76,7 +96,10 @@ pub struct CvReport {
 }
 
 fn model_err(model: &'static str) -> impl Fn(smartcore::error::Failed) -> ClassifyError {
-    move |e| ClassifyError::Model { model, message: e.to_string() }
+    move |e| ClassifyError::Model {
+        model,
+        message: e.to_string(),
+    }
 }
 
 fn matrix(rows: &[Vec<f64>]) -> Result<DenseMatrix<f64>, ClassifyError> {
@@ -84,7 +107,12 @@ fn matrix(rows: &[Vec<f64>]) -> Result<DenseMatrix<f64>, ClassifyError> {
 }
 
 /// Trains `model` on (x, y) and predicts `test`; x is standardised on the training rows.
-pub fn fit_predict(model: &'static str, x: &[Vec<f64>], y: &[bool], test: &[Vec<f64>]) -> Result<Vec<bool>, ClassifyError> {
+pub fn fit_predict(
+    model: &'static str,
+    x: &[Vec<f64>],
+    y: &[bool],
+    test: &[Vec<f64>],
+) -> Result<Vec<bool>, ClassifyError> {
     if model == "majority" {
         let pos = y.iter().filter(|b| **b).count();
         return Ok(vec![2 * pos > y.len(); test.len()]);
@@ -114,13 +142,22 @@ pub fn fit_predict(model: &'static str, x: &[Vec<f64>], y: &[bool], test: &[Vec<
         "logistic" => LogisticRegression::fit(&xm, &yi, LogisticRegressionParameters::default())
             .and_then(|m| m.predict(&tm))
             .map_err(model_err("logistic"))?,
-        _ => return Err(ClassifyError::Model { model: "?", message: format!("unknown model {model}") }),
+        _ => {
+            return Err(ClassifyError::Model {
+                model: "?",
+                message: format!("unknown model {model}"),
+            })
+        }
     };
     Ok(pred.into_iter().map(|p| p == 1).collect())
 }
 
 /// Logistic-regression probability of success for each row of `test` (trained on x, y).
-pub fn success_probability(x: &[Vec<f64>], y: &[bool], test: &[Vec<f64>]) -> Result<Vec<f64>, ClassifyError> {
+pub fn success_probability(
+    x: &[Vec<f64>],
+    y: &[bool],
+    test: &[Vec<f64>],
+) -> Result<Vec<f64>, ClassifyError> {
     let scaler = Scaler::fit(x);
     let xs: Vec<Vec<f64>> = x.iter().map(|r| scaler.apply(r)).collect();
     let yi: Vec<u32> = y.iter().map(|b| *b as u32).collect();
@@ -131,7 +168,13 @@ pub fn success_probability(x: &[Vec<f64>], y: &[bool], test: &[Vec<f64>]) -> Res
     Ok(test
         .iter()
         .map(|r| {
-            let z: f64 = scaler.apply(r).iter().enumerate().map(|(j, v)| v * coef.get((0, j))).sum::<f64>() + b0;
+            let z: f64 = scaler
+                .apply(r)
+                .iter()
+                .enumerate()
+                .map(|(j, v)| v * coef.get((0, j)))
+                .sum::<f64>()
+                + b0;
             1.0 / (1.0 + (-z).exp())
         })
         .collect())
@@ -156,11 +199,21 @@ pub fn stratified_folds(y: &[bool], folds: usize, seed: u64) -> Vec<usize> {
 }
 
 /// Stratified k-fold cross-validation of every model in `MODELS`.
-pub fn cross_validate(x: &[Vec<f64>], y: &[bool], folds: usize, seed: u64) -> Result<CvReport, ClassifyError> {
+pub fn cross_validate(
+    x: &[Vec<f64>],
+    y: &[bool],
+    folds: usize,
+    seed: u64,
+) -> Result<CvReport, ClassifyError> {
     let pos = y.iter().filter(|b| **b).count();
     let neg = y.len() - pos;
     if folds < 2 || pos < folds || neg < folds {
-        return Err(ClassifyError::TooFew { need: folds.max(2), folds, pos, neg });
+        return Err(ClassifyError::TooFew {
+            need: folds.max(2),
+            folds,
+            pos,
+            neg,
+        });
     }
     let fold = stratified_folds(y, folds, seed);
     let mut scores = Vec::new();
@@ -176,9 +229,18 @@ pub fn cross_validate(x: &[Vec<f64>], y: &[bool], folds: usize, seed: u64) -> Re
                 pred[*i] = p;
             }
         }
-        scores.push(ModelScore { model, metrics: Metrics::of(y, &pred) });
+        scores.push(ModelScore {
+            model,
+            metrics: Metrics::of(y, &pred),
+        });
     }
-    Ok(CvReport { events: y.len(), successes: pos, folds, seed, scores })
+    Ok(CvReport {
+        events: y.len(),
+        successes: pos,
+        folds,
+        seed,
+        scores,
+    })
 }
 
 #[cfg(test)]

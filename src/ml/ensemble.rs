@@ -79,7 +79,13 @@ pub fn recommend(
     let q = session.agent().q();
     let rl = greedy(q, na, s, mask);
     let q_values: Vec<f64> = (0..na)
-        .map(|a| if mask & (1 << a) != 0 { q[s * na + a] } else { f64::NAN })
+        .map(|a| {
+            if mask & (1 << a) != 0 {
+                q[s * na + a]
+            } else {
+                f64::NAN
+            }
+        })
         .collect();
     let amm = env.amm();
     let kappa = session.config().mdp.kappa;
@@ -104,7 +110,11 @@ pub fn recommend(
         oi.max(1.0).log10(),
         amm.net_base() / (amm.open_interest_long() + amm.open_interest_short()).max(1e-12),
         100.0 * cost / amm.fee_pool().abs().max(1.0),
-        if amm.total_fee() > 0.0 { amm.fee_pool() / amm.total_fee() } else { 0.0 },
+        if amm.total_fee() > 0.0 {
+            amm.fee_pool() / amm.total_fee()
+        } else {
+            0.0
+        },
         100.0 * env.gap(),
         volume.max(1.0).log10(),
     ];
@@ -125,8 +135,15 @@ pub fn recommend(
     let dir = if size >= 0.0 { "up" } else { "down" };
     let mut reason = match rl {
         control_action::HOLD => "hold: RL prefers holding".to_string(),
-        control_action::REPEG => format!("repeg {dir} {:.2}%: RL prefers repeg", 100.0 * size.abs()),
-        _ => format!("{} {:.2}%: RL prefers {}", names[rl], 100.0 * size.abs(), names[rl]),
+        control_action::REPEG => {
+            format!("repeg {dir} {:.2}%: RL prefers repeg", 100.0 * size.abs())
+        }
+        _ => format!(
+            "{} {:.2}%: RL prefers {}",
+            names[rl],
+            100.0 * size.abs(),
+            names[rl]
+        ),
     };
     if let Some(p) = success_p {
         reason.push_str(&format!("; classifier success {p:.2}"));
@@ -135,7 +152,9 @@ pub fn recommend(
         }
     }
     if let Some(pc) = predicted {
-        let (v, what) = if rl == control_action::REPEG || (rl == control_action::HOLD && pc[0].abs() >= pc[1].abs()) {
+        let (v, what) = if rl == control_action::REPEG
+            || (rl == control_action::HOLD && pc[0].abs() >= pc[1].abs())
+        {
             (pc[0], "peg")
         } else {
             (pc[1], "√k")

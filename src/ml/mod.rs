@@ -18,7 +18,9 @@ impl Scaler {
     pub fn fit(rows: &[Vec<f64>]) -> Self {
         let n = rows.len().max(1) as f64;
         let d = rows.first().map_or(0, |r| r.len());
-        let mean: Vec<f64> = (0..d).map(|j| rows.iter().map(|r| r[j]).sum::<f64>() / n).collect();
+        let mean: Vec<f64> = (0..d)
+            .map(|j| rows.iter().map(|r| r[j]).sum::<f64>() / n)
+            .collect();
         let sd = (0..d)
             .map(|j| {
                 let v = rows.iter().map(|r| (r[j] - mean[j]).powi(2)).sum::<f64>() / n;

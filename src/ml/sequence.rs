@@ -30,7 +30,12 @@ fn step_of(e: &CurveEvent, prev_ts: Option<i64>) -> [f64; STEP_FEATURES] {
     let dpeg = 100.0 * (e.peg_after / e.peg_before - 1.0);
     let dk = 100.0 * (e.sqrt_k_after / e.sqrt_k_before - 1.0);
     let hours = prev_ts.map_or(24.0, |p| ((e.ts - p) as f64 / 3600.0).max(1.0 / 60.0));
-    [(e.kind() == EventKind::Repeg) as u8 as f64, dpeg, dk, hours.log10()]
+    [
+        (e.kind() == EventKind::Repeg) as u8 as f64,
+        dpeg,
+        dk,
+        hours.log10(),
+    ]
 }
 
 fn target_of(e: &CurveEvent) -> [f64; OUTPUTS] {
@@ -80,6 +85,9 @@ pub struct ConvNet {
     /// Input standardisation (per feature).
     pub mean: [f64; STEP_FEATURES],
     pub sd: [f64; STEP_FEATURES],
+    /// Range of the training targets per output; predictions are clamped to it.
+    pub target_lo: [f64; OUTPUTS],
+    pub target_hi: [f64; OUTPUTS],
 }
 
 impl ConvNet {
@@ -100,6 +108,8 @@ impl ConvNet {
             params,
             mean: [0.0; STEP_FEATURES],
             sd: [1.0; STEP_FEATURES],
+            target_lo: [f64::NEG_INFINITY; OUTPUTS],
+            target_hi: [f64::INFINITY; OUTPUTS],
         }
     }
 
@@ -112,7 +122,12 @@ impl ConvNet {
     }
 
     /// Forward pass; with `grad`, adds ∂loss/∂params for the Huber loss against `target`.
-    fn run(&self, window: &[[f64; STEP_FEATURES]], target: Option<&[f64; OUTPUTS]>, grad: Option<&mut [f64]>) -> ([f64; OUTPUTS], f64) {
+    fn run(
+        &self,
+        window: &[[f64; STEP_FEATURES]],
+        target: Option<&[f64; OUTPUTS]>,
+        grad: Option<&mut [f64]>,
+    ) -> ([f64; OUTPUTS], f64) {
         let (f_n, k_n, c_n) = (self.filters, self.kernel, STEP_FEATURES);
         let p = &self.params;
         let conv_b = f_n * k_n * c_n;
@@ -137,7 +152,10 @@ impl ConvNet {
         }
         let mut y = [0.0; OUTPUTS];
         for o in 0..OUTPUTS {
-            y[o] = p[head_b + o] + (0..f_n).map(|f| p[head_w + o * f_n + f] * h[f]).sum::<f64>();
+            y[o] = p[head_b + o]
+                + (0..f_n)
+                    .map(|f| p[head_w + o * f_n + f] * h[f])
+                    .sum::<f64>();
         }
         let mut loss = 0.0;
         if let Some(tg) = target {
@@ -145,7 +163,11 @@ impl ConvNet {
             for o in 0..OUTPUTS {
                 let e = y[o] - tg[o];
                 // Huber with δ = 1: ½e² inside, |e| − ½ outside.
-                loss += if e.abs() <= 1.0 { 0.5 * e * e } else { e.abs() - 0.5 };
+                loss += if e.abs() <= 1.0 {
+                    0.5 * e * e
+                } else {
+                    e.abs() - 0.5
+                };
                 dy[o] = e.clamp(-1.0, 1.0);
             }
             if let Some(g) = grad {
@@ -176,9 +198,13 @@ impl ConvNet {
         (y, loss)
     }
 
-    /// Prediction for one window.
+    /// Prediction for one window, clamped to the range of the training targets.
     pub fn predict(&self, window: &[[f64; STEP_FEATURES]]) -> [f64; OUTPUTS] {
-        self.run(window, None, None).0
+        let mut y = self.run(window, None, None).0;
+        for o in 0..OUTPUTS {
+            y[o] = y[o].clamp(self.target_lo[o], self.target_hi[o]);
+        }
+        y
     }
 
     /// Mean loss and its gradient over a batch.
@@ -202,6 +228,16 @@ impl ConvNet {
             let v = rows.iter().map(|r| (r[c] - m).powi(2)).sum::<f64>() / n;
             self.mean[c] = m;
             self.sd[c] = if v > 1e-24 { v.sqrt() } else { 1.0 };
+        }
+        for o in 0..OUTPUTS {
+            self.target_lo[o] = train
+                .iter()
+                .map(|e| e.target[o])
+                .fold(f64::INFINITY, f64::min);
+            self.target_hi[o] = train
+                .iter()
+                .map(|e| e.target[o])
+                .fold(f64::NEG_INFINITY, f64::max);
         }
         let (b1, b2, eps) = (0.9, 0.999, 1e-8);
         let mut m1 = vec![0.0; self.params.len()];
@@ -287,10 +323,22 @@ mod tests {
         (0..n)
             .map(|i| {
                 let window: Vec<[f64; STEP_FEATURES]> = (0..4)
-                    .map(|_| [rng.bernoulli(0.5) as u8 as f64, rng.normal(), rng.normal() * 2.0, rng.uniform()])
+                    .map(|_| {
+                        [
+                            rng.bernoulli(0.5) as u8 as f64,
+                            rng.normal(),
+                            rng.normal() * 2.0,
+                            rng.uniform(),
+                        ]
+                    })
                     .collect();
                 let target = [0.5 * window[3][1] - 0.2, 0.3 * window[2][2] + 0.1];
-                Example { ts: i as i64, market_index: 0, window, target }
+                Example {
+                    ts: i as i64,
+                    market_index: 0,
+                    window,
+                    target,
+                }
             })
             .collect()
     }
@@ -309,7 +357,11 @@ mod tests {
             let mut down = net.clone();
             down.params[i] -= h;
             let numeric = (up.loss_and_grad(&data).0 - down.loss_and_grad(&data).0) / (2.0 * h);
-            assert!((numeric - g[i]).abs() <= 1e-6 * (1.0 + numeric.abs()), "param {i}: analytic {} numeric {numeric}", g[i]);
+            assert!(
+                (numeric - g[i]).abs() <= 1e-6 * (1.0 + numeric.abs()),
+                "param {i}: analytic {} numeric {numeric}",
+                g[i]
+            );
         }
     }
 

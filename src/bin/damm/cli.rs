@@ -185,8 +185,12 @@ impl DataArgs {
     fn load(&self) -> CliResult<Dataset> {
         let curve = read_or(self.curve.as_deref(), bundled::CURVE_HISTORY)?;
         let funding = read_or(self.funding.as_deref(), bundled::FUNDING_HISTORY)?;
-        let name = |p: &Option<PathBuf>, d: &str| p.as_ref().map_or(d.to_string(), |p| p.display().to_string());
-        let curve_ds = Dataset::parse(&curve, "").map_err(|e| format!("{}: {e}", name(&self.curve, "curve history")))?;
+        let name = |p: &Option<PathBuf>, d: &str| {
+            p.as_ref()
+                .map_or(d.to_string(), |p| p.display().to_string())
+        };
+        let curve_ds = Dataset::parse(&curve, "")
+            .map_err(|e| format!("{}: {e}", name(&self.curve, "curve history")))?;
         let funding_ds = damm::data::parse_funding_history(&funding)
             .map_err(|e| format!("{}: {e}", name(&self.funding, "funding history")))?;
         Ok(Dataset {
@@ -201,7 +205,11 @@ fn variant_name(f: &VolumeFit) -> String {
         Transform::Identity => x.to_string(),
         Transform::Sqrt => format!("sqrt({x})"),
     };
-    format!("volume ~ {} + {}", t(f.price_transform, "price"), t(f.k_transform, "k"))
+    format!(
+        "volume ~ {} + {}",
+        t(f.price_transform, "price"),
+        t(f.k_transform, "k")
+    )
 }
 
 fn volume_table(ds: &Dataset) -> CliResult<Value> {
@@ -241,16 +249,35 @@ fn cmd_data(cmd: &DataCommand) -> CliResult<ExitCode> {
             });
             emit(&v, data.out.as_deref())?;
         }
-        DataCommand::Classify { data, rule, folds, seed } => {
+        DataCommand::Classify {
+            data,
+            rule,
+            folds,
+            seed,
+        } => {
             let ds = data.load()?;
-            let r = ds.classify(&rule.rule()?, *folds, *seed).map_err(|e| e.to_string())?;
-            eprintln!("{} events, {} successes, {}-fold stratified CV (seed {})", r.events, r.successes, r.folds, r.seed);
-            eprintln!("{:<14} {:>8} {:>9} {:>7} {:>6}", "model", "accuracy", "precision", "recall", "F1");
+            let r = ds
+                .classify(&rule.rule()?, *folds, *seed)
+                .map_err(|e| e.to_string())?;
+            eprintln!(
+                "{} events, {} successes, {}-fold stratified CV (seed {})",
+                r.events, r.successes, r.folds, r.seed
+            );
+            eprintln!(
+                "{:<14} {:>8} {:>9} {:>7} {:>6}",
+                "model", "accuracy", "precision", "recall", "F1"
+            );
             for s in &r.scores {
                 let m = s.metrics;
-                eprintln!("{:<14} {:>8.3} {:>9.3} {:>7.3} {:>6.3}", s.model, m.accuracy, m.precision, m.recall, m.f1);
+                eprintln!(
+                    "{:<14} {:>8.3} {:>9.3} {:>7.3} {:>6.3}",
+                    s.model, m.accuracy, m.precision, m.recall, m.f1
+                );
             }
-            emit(&serde_json::to_value(&r).map_err(|e| e.to_string())?, data.out.as_deref())?;
+            emit(
+                &serde_json::to_value(&r).map_err(|e| e.to_string())?,
+                data.out.as_deref(),
+            )?;
         }
         DataCommand::Predict { data, window, seed } => {
             if !(1..=32).contains(window) {
@@ -258,9 +285,18 @@ fn cmd_data(cmd: &DataCommand) -> CliResult<ExitCode> {
             }
             let ds = data.load()?;
             let (_, r) = ds.predict(*window, *seed);
-            emit(&serde_json::to_value(&r).map_err(|e| e.to_string())?, data.out.as_deref())?;
+            emit(
+                &serde_json::to_value(&r).map_err(|e| e.to_string())?,
+                data.out.as_deref(),
+            )?;
         }
-        DataCommand::Recommend { data, rule, run, at_step, min_success } => {
+        DataCommand::Recommend {
+            data,
+            rule,
+            run,
+            at_step,
+            min_success,
+        } => {
             let ds = data.load()?;
             let mut cfg = run.config()?;
             cfg.preset = Preset::Control;
@@ -565,13 +601,18 @@ fn cmd_eval(run: &RunArgs, seeds: Option<u32>, out: Option<&Path>) -> CliResult<
     Ok(ExitCode::SUCCESS)
 }
 
-fn cmd_fit_drift(curve: Option<&Path>, plot: Option<&Path>, out: Option<&Path>) -> CliResult<ExitCode> {
+fn cmd_fit_drift(
+    curve: Option<&Path>,
+    plot: Option<&Path>,
+    out: Option<&Path>,
+) -> CliResult<ExitCode> {
     let text = read_or(curve, bundled::CURVE_HISTORY)?;
     let ds = Dataset::parse(&text, "").map_err(|e| e.to_string())?;
     let fits = ds.volume_fits().map_err(|e| e.to_string())?;
     if let Some(dir) = plot {
         fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-        let periods = damm::data::volume::volume_periods(&ds.curve, damm::data::dataset::MIN_PERIOD_HOURS);
+        let periods =
+            damm::data::volume::volume_periods(&ds.curve, damm::data::dataset::MIN_PERIOD_HOURS);
         for f in &fits {
             let fitted: Vec<f64> = periods
                 .iter()
@@ -579,7 +620,9 @@ fn cmd_fit_drift(curve: Option<&Path>, plot: Option<&Path>, out: Option<&Path>) 
                 .map(|(p, r)| p.volume_per_hour - r)
                 .collect();
             let svg = damm::charts::svg::residuals(&variant_name(f), &fitted, &f.fit.residuals)?;
-            let file = dir.join(format!("residuals-{:?}-{:?}.svg", f.price_transform, f.k_transform).to_lowercase());
+            let file = dir.join(
+                format!("residuals-{:?}-{:?}.svg", f.price_transform, f.k_transform).to_lowercase(),
+            );
             fs::write(&file, svg).map_err(|e| format!("{}: {e}", file.display()))?;
         }
     }
