@@ -221,3 +221,110 @@ impl Playground {
         serde_json::to_string_pretty(&v).map_err(js_err)
     }
 }
+
+/// Drift's history in the page: parsed CSVs and the analyses of the Data panel.
+#[wasm_bindgen]
+pub struct DataLab {
+    ds: crate::data::Dataset,
+    events: Vec<crate::data::events::LabeledEvent>,
+    predictor: crate::ml::sequence::ConvNet,
+    report: serde_json::Value,
+}
+
+#[wasm_bindgen]
+impl DataLab {
+    /// Parses a curve history CSV and (optionally, may be empty) a funding history CSV and
+    /// runs the analyses. A malformed file throws an Error naming the line and column.
+    #[wasm_bindgen(constructor)]
+    pub fn new(curve_csv: &str, funding_csv: &str) -> Result<DataLab, JsError> {
+        use crate::data::events::LabelRule;
+        let ds = crate::data::Dataset::parse(curve_csv, funding_csv).map_err(js_err)?;
+        let rule = LabelRule::default();
+        let events = ds.events(&rule);
+        let fits = ds
+            .volume_fits()
+            .map_err(|e| JsError::new(&format!("volume regression: {e}")))?;
+        let classify = ds.classify(&rule, 5, 42).map_err(|e| e.to_string());
+        let (predictor, predict) = ds.predict(3, 7);
+        let table: Vec<serde_json::Value> = fits
+            .iter()
+            .map(|f| {
+                serde_json::json!({
+                    "price_transform": f.price_transform, "k_transform": f.k_transform,
+                    "n": f.fit.n, "beta": f.fit.beta, "std_err": f.fit.std_err, "r_squared": f.fit.r_squared,
+                })
+            })
+            .collect();
+        let report = serde_json::json!({
+            "summary": ds.summary(),
+            "volume_regression": table,
+            "events": events.len(),
+            "successes": events.iter().filter(|e| e.success).count(),
+            "classify": classify.as_ref().ok(),
+            "classify_error": classify.as_ref().err(),
+            "predict": predict,
+        });
+        Ok(DataLab {
+            ds,
+            events,
+            predictor,
+            report,
+        })
+    }
+
+    /// Summary, regression table, classifier table and predictor report.
+    pub fn report(&self) -> Result<JsValue, JsError> {
+        to_js(&self.report)
+    }
+
+    /// Draws `chart-history` (one market over time) and `chart-regression` (best variant).
+    pub fn draw(&self, market: u8, scale: f64) -> Result<(), JsError> {
+        let look = crate::charts::Look {
+            scale,
+            annotate: false,
+        };
+        let canvas = |id: &str| {
+            CanvasBackend::new(id)
+                .ok_or_else(|| JsError::new(&format!("no canvas #{id}")))
+                .map(|b| b.into_drawing_area())
+        };
+        let root = canvas("chart-history")?;
+        crate::charts::data::history(&root, &self.ds.curve, market, look).map_err(js_err)?;
+        root.present().map_err(js_err)?;
+        let periods = crate::data::volume::volume_periods(
+            &self.ds.curve,
+            crate::data::dataset::MIN_PERIOD_HOURS,
+        );
+        let fits = self.ds.volume_fits().map_err(js_err)?;
+        if let Some(best) = fits
+            .iter()
+            .max_by(|a, b| a.fit.r_squared.total_cmp(&b.fit.r_squared))
+        {
+            let observed: Vec<f64> = periods.iter().map(|p| p.volume_per_hour).collect();
+            let fitted: Vec<f64> = observed
+                .iter()
+                .zip(&best.fit.residuals)
+                .map(|(o, r)| o - r)
+                .collect();
+            let root = canvas("chart-regression")?;
+            crate::charts::data::fit(&root, "", &observed, &fitted, look).map_err(js_err)?;
+            root.present().map_err(js_err)?;
+        }
+        Ok(())
+    }
+}
+
+#[wasm_bindgen]
+impl Playground {
+    /// The ensemble's recommendation for the simulator's current state (control preset).
+    pub fn recommend(&self, lab: &DataLab, min_success: f64) -> Result<JsValue, JsError> {
+        let rec = crate::ml::ensemble::recommend(
+            &self.session,
+            &lab.events,
+            Some(&lab.predictor),
+            min_success,
+        )
+        .map_err(js_err)?;
+        to_js(&rec)
+    }
+}

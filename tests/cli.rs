@@ -280,3 +280,43 @@ fn fit_volume_recovers_known_coefficients() {
     );
     assert!(String::from_utf8_lossy(&out.stderr).contains("missing column 'nope'"));
 }
+
+#[test]
+fn data_subcommands_report_the_bundled_history() {
+    let s = json(&damm(&["data", "summary"], None));
+    assert_eq!(s["summary"]["records"].as_u64(), Some(347));
+    assert_eq!(s["summary"]["funding_records"].as_u64(), Some(7120));
+    assert_eq!(s["summary"]["markets"].as_array().unwrap().len(), 8);
+    assert_eq!(s["volume_regression"].as_array().unwrap().len(), 4);
+    let total: f64 = s["summary"]["total_cost"].as_f64().unwrap();
+    assert!((total - 87_032.0).abs() < 1.0, "{total}");
+    let e = json(&damm(&["data", "events", "--max-cost-share", "0.01"], None));
+    assert_eq!(e["events"].as_u64(), Some(333));
+    assert_eq!(e["successes"].as_u64(), Some(133));
+    let c = json(&damm(
+        &["data", "classify", "--folds", "5", "--seed", "42"],
+        None,
+    ));
+    assert_eq!(c["scores"][1]["model"], "knn");
+    assert!(
+        (c["scores"][1]["metrics"]["accuracy"].as_f64().unwrap() - 0.6306306306306306).abs()
+            < 1e-12
+    );
+    let p = json(&damm(&["data", "predict"], None));
+    assert!((p["mae_no_change"].as_f64().unwrap() - 1.678374493882172).abs() < 1e-9);
+    let fv = json(&damm(&["fit-volume"], None));
+    assert!((fv[3]["r_squared"].as_f64().unwrap() - 0.04301591721579523).abs() < 1e-9);
+    let r = json(&damm(
+        &["data", "recommend", "--episodes", "300", "--seed", "1"],
+        None,
+    ));
+    let action = r["recommendation"]["action"].as_str().unwrap();
+    assert!(["hold", "repeg", "k up", "k down"].contains(&action));
+    assert!((r["volume_model"]["beta0"].as_f64().unwrap() - 223_272.726_460_683_74).abs() < 1e-6);
+    // A malformed file names its line and column.
+    let bad = tmp("bad-curve.csv");
+    std::fs::write(&bad, "ts,record_id\n1,2\n").unwrap();
+    let out = damm(&["data", "summary", "--curve", bad.to_str().unwrap()], None);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("missing column 'market_index'"));
+}

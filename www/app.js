@@ -1,6 +1,6 @@
 // dAMM Lab page wiring: controls ↔ engine parameters, the animation loop, URL hash,
 // exports. All modelling, training and drawing happen in the wasm engine.
-import init, { Playground } from './pkg/damm.js';
+import init, { Playground, DataLab } from './pkg/damm.js';
 
 const CHARTS = ['curve', 'prices', 'convergence', 'returns', 'qtable', 'interest', 'money'];
 const FRAME_BUDGET_MS = 8;
@@ -37,6 +37,9 @@ const idOf = (path) => path.replace(/\./g, '-');
 
 const state = {
   pg: null,
+  lab: null,
+  bundled: null,
+  dataDirty: false,
   playing: false,
   dirty: true,
   frames: 0,
@@ -244,6 +247,14 @@ function frame(now) {
     draw();
     state.dirty = false;
   }
+  if (state.dataDirty) {
+    state.dataDirty = false;
+    drawData();
+  }
+  if (state.lab && now - (state.lastRecommend || 0) > 1000) {
+    state.lastRecommend = now;
+    renderRecommendation();
+  }
   requestAnimationFrame(frame);
 }
 
@@ -311,7 +322,7 @@ function wire() {
   $('export-json').addEventListener('click', () => {
     download('damm-run.json', new Blob([state.pg.exportJson()], { type: 'application/json' }));
   });
-  for (const fig of document.querySelectorAll('figure.chart')) {
+  for (const fig of document.querySelectorAll('#board figure.chart')) {
     fig.querySelector('button.png').addEventListener('click', () => {
       const name = fig.dataset.chart;
       $(`chart-${name}`).toBlob((blob) => download(`damm-${name}.png`, blob), 'image/png');
@@ -322,6 +333,7 @@ function wire() {
   });
   window.addEventListener('resize', () => {
     state.dirty = true;
+    state.dataDirty = true;
   });
   document.addEventListener('keydown', (e) => {
     if (e.target.closest('input, select, textarea')) return;
@@ -332,6 +344,106 @@ function wire() {
   });
 }
 
+
+// ---- Data panel: Drift's history, the supervised models and the recommendation ----
+
+const MARKET_NAMES = ['SOL', 'BTC', 'ETH', 'LUNA', 'AVAX', 'BNB', 'MATIC', 'ATOM'];
+const num = (v, d = 3) => (v === null || v === undefined || !Number.isFinite(v) ? '—' : Number(v).toPrecision(d));
+const esc = (t) => String(t).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]);
+
+function loadData(curve, funding, source) {
+  const lab = new DataLab(curve, funding);
+  if (state.lab) state.lab.free();
+  state.lab = lab;
+  $('err-upload').textContent = '';
+  $('upload-curve').removeAttribute('aria-invalid');
+  $('data-source').textContent = source;
+  renderDataTables();
+  state.dataDirty = true;
+}
+
+function renderDataTables() {
+  const r = state.lab.report();
+  const sel = $('data-market');
+  const keep = sel.value;
+  sel.innerHTML = r.summary.markets
+    .map((m) => `<option value="${m.market_index}">${esc(m.market)} — ${m.records} records (${m.repegs} repegs, ${m.k_up + m.k_down} k)</option>`)
+    .join('');
+  if ([...sel.options].some((o) => o.value === keep)) sel.value = keep;
+  const tf = (t, x) => (t === 'sqrt' ? `√${x}` : x);
+  $('regression-table').innerHTML = '<tr><th>variant</th><th>β0</th><th>β1</th><th>β2</th><th>R²</th><th>n</th></tr>'
+    + r.volume_regression.map((v) => `<tr><td>${tf(v.price_transform, 'price')}, ${tf(v.k_transform, 'k')}</td>`
+      + v.beta.map((b, j) => `<td title="± ${num(v.std_err[j], 3)}">${num(b, 4)}<br><small>± ${num(v.std_err[j], 2)}</small></td>`).join('')
+      + `<td>${num(v.r_squared, 3)}</td><td>${v.n}</td></tr>`).join('');
+  if (r.classify) {
+    $('classify-title').textContent = `Success classifiers: ${r.classify.events} events, ${r.classify.successes} successes, ${r.classify.folds}-fold stratified CV`;
+    $('classify-table').innerHTML = '<tr><th>model</th><th>accuracy</th><th>precision</th><th>recall</th><th>F1</th></tr>'
+      + r.classify.scores.map((s) => `<tr><td>${esc(s.model)}</td><td>${num(s.metrics.accuracy)}</td><td>${num(s.metrics.precision)}</td><td>${num(s.metrics.recall)}</td><td>${num(s.metrics.f1)}</td></tr>`).join('');
+  } else {
+    $('classify-title').textContent = 'Success classifiers';
+    $('classify-table').innerHTML = `<tr><td>${esc(r.classify_error)}</td></tr>`;
+  }
+  const p = r.predict;
+  $('predict-summary').textContent = `1-D CNN over the last ${p.window} changes, trained on ${p.train}, tested on the next ${p.test}: MAE ${num(p.mae_model)} pp vs ${num(p.mae_last_change)} (repeat the last change) and ${num(p.mae_no_change)} (no change); direction right ${Math.round(100 * p.direction_accuracy)}%.`;
+  renderRecommendation();
+}
+
+function renderRecommendation() {
+  if (!state.lab) return;
+  try {
+    const rec = state.pg.recommend(state.lab, 0.5);
+    $('recommendation').innerHTML = `<b>${esc(rec.action)}</b> — ${esc(rec.reason)}`;
+  } catch (e) {
+    $('recommendation').textContent = e.message;
+  }
+}
+
+function drawData() {
+  if (!state.lab) return;
+  const dpr = window.devicePixelRatio || 1;
+  for (const id of ['chart-history', 'chart-regression']) {
+    const c = $(id);
+    const w = Math.max(200, Math.round(c.clientWidth * dpr));
+    const h = Math.max(150, Math.round(c.clientHeight * dpr));
+    if (c.width !== w || c.height !== h) { c.width = w; c.height = h; }
+  }
+  state.lab.draw(Number($('data-market').value || 0), dpr);
+  state.dataDraws = (state.dataDraws || 0) + 1;
+}
+
+async function loadBundled() {
+  if (!state.bundled) {
+    const [curve, funding] = await Promise.all(['data/curve_history_hist.csv', 'data/fundingRate_history_hist.csv']
+      .map((f) => fetch(f).then((r) => { if (!r.ok) throw new Error(`${f}: HTTP ${r.status}`); return r.text(); })));
+    state.bundled = { curve, funding };
+  }
+  loadData(state.bundled.curve, state.bundled.funding, 'Bundled data: drift-flat-data curve and funding history.');
+}
+
+function wireData() {
+  $('data-market').addEventListener('change', () => { state.dataDirty = true; });
+  $('recommend').addEventListener('click', renderRecommendation);
+  $('data-bundled').addEventListener('click', () => loadBundled());
+  $('upload-curve').addEventListener('change', async () => {
+    const file = $('upload-curve').files[0];
+    if (!file) return;
+    const text = await file.text();
+    try {
+      // The funding history (for the mark/oracle gap) stays the bundled one.
+      loadData(text, state.bundled ? state.bundled.funding : '', `Your file: ${file.name} (processed in this browser only).`);
+    } catch (e) {
+      $('err-upload').textContent = `${file.name}: ${e.message}`;
+      $('upload-curve').setAttribute('aria-invalid', 'true');
+    }
+  });
+  for (const fig of document.querySelectorAll('#data-panel figure.chart')) {
+    fig.querySelector('button.png').addEventListener('click', () => {
+      const name = fig.dataset.chart;
+      $(`chart-${name}`).toBlob((blob) => download(`damm-${name}.png`, blob), 'image/png');
+    });
+  }
+}
+
 async function main() {
   await init();
   buildControls();
@@ -339,6 +451,8 @@ async function main() {
   fromHash();
   state.stepsPerFrame = Number($('speed').value);
   requestAnimationFrame(frame);
+  wireData();
+  loadBundled().catch((e) => { $('err-upload').textContent = `Bundled data: ${e.message}`; });
 }
 
 main().catch((e) => {

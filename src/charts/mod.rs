@@ -5,6 +5,7 @@
 //! CSS pixel, so text and lines stay the same visual size on high-DPI canvases). Charts
 //! read data only; they never change the session.
 
+pub mod data;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod svg;
 
@@ -692,26 +693,6 @@ pub fn money<DB: DrawingBackend>(
     legend(&mut chart, look)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn moving_average_is_trailing() {
-        assert_eq!(
-            moving_average(&[1.0, 2.0, 3.0, 4.0], 2),
-            vec![1.0, 1.5, 2.5, 3.5]
-        );
-    }
-
-    #[test]
-    fn short_labels() {
-        assert_eq!(short(12_345.0), "12.3k");
-        assert_eq!(short(2.5e6), "2.5M");
-        assert_eq!(short(150.0), "150");
-    }
-}
-
 /// Residuals against fitted values of a regression (one point per observation).
 pub fn residual_plot<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
@@ -743,4 +724,24 @@ pub fn residual_plot<DB: DrawingBackend>(
             .map(|(x, y)| Circle::new((*x, *y), px(2.5, scale), BLUE.mix(0.6).filled())),
     )?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn moving_average_is_trailing() {
+        assert_eq!(
+            moving_average(&[1.0, 2.0, 3.0, 4.0], 2),
+            vec![1.0, 1.5, 2.5, 3.5]
+        );
+    }
+
+    #[test]
+    fn short_labels() {
+        assert_eq!(short(12_345.0), "12.3k");
+        assert_eq!(short(2.5e6), "2.5M");
+        assert_eq!(short(150.0), "150");
+    }
 }

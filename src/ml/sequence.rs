@@ -7,6 +7,9 @@
 //! loss (δ = 1 percentage point, robust to the few huge LUNA steps). Gradients are
 //! hand-derived and checked against finite differences in the tests.
 
+// The network is a few index-heavy numeric kernels; explicit indices read best there.
+#![allow(clippy::needless_range_loop)]
+
 use serde::Serialize;
 
 use crate::data::{CurveEvent, EventKind};

@@ -291,10 +291,80 @@ try {
     await page.context().close();
   });
 
+  const dataReady = (page) => page.waitForFunction(() => window.dammLab.dataDraws > 0, null, { timeout: 30000 });
+  const dataPixels = (page) => page.evaluate(() => ['chart-history', 'chart-regression'].map((id) => document.getElementById(id).toDataURL()).join('|'));
+
+  await test('Data panel renders the bundled Drift data', async () => {
+    const page = await open();
+    const t0 = Date.now();
+    await dataReady(page);
+    measurements.data_panel_ready_ms = Date.now() - t0;
+    assert.equal(await page.locator('#data-market option').count(), 8);
+    assert.equal(await page.locator('#classify-table tr').count(), 1 + 5);
+    assert.equal(await page.locator('#regression-table tr').count(), 1 + 4);
+    assert.match(await page.textContent('#classify-title'), /333 events, 133 successes, 5-fold/);
+    assert.match(await page.textContent('#predict-summary'), /MAE 0\.915 pp vs 0\.907/);
+    assert.match(await page.textContent('#recommendation'), /^(hold|repeg|k up|k down) — /);
+    // The history chart is drawn, and another market draws differently.
+    const before = await dataPixels(page);
+    const draws = await page.evaluate(() => window.dammLab.dataDraws);
+    await page.selectOption('#data-market', '3');
+    await page.waitForFunction((n) => window.dammLab.dataDraws > n, draws);
+    assert.notEqual(await dataPixels(page), before);
+    assert.deepEqual(page.consoleErrors, []);
+    assert.deepEqual(page.foreignRequests, []);
+    await page.context().close();
+  });
+
+  await test('a bad upload shows its error next to the upload control and changes nothing', async () => {
+    const page = await open();
+    await dataReady(page);
+    const before = await dataPixels(page);
+    const good = readFileSync(`${root}data/curve_history_hist.csv`, 'utf8').split('\n');
+    const bad = [good[0], good[1].replace(/,57190823,/, ',57.19,'), good[2]].join('\n');
+    await page.setInputFiles('#upload-curve', { name: 'broken.csv', mimeType: 'text/csv', buffer: Buffer.from(bad) });
+    await page.waitForFunction(() => document.getElementById('err-upload').textContent.length > 0);
+    assert.equal(await page.textContent('#err-upload'),
+      "broken.csv: line 2, column 'peg_multiplier_before': '57.19' is not an integer: raw Drift fields are fixed-point integers (already converted?)");
+    assert.equal(await page.getAttribute('#upload-curve', 'aria-invalid'), 'true');
+    const inRow = await page.evaluate(() => document.getElementById('err-upload').parentElement.contains(document.getElementById('upload-curve')));
+    assert.ok(inRow);
+    assert.equal(await dataPixels(page), before);
+    assert.match(await page.textContent('#data-source'), /Bundled/);
+    await page.setInputFiles('#upload-curve', { name: 'empty.csv', mimeType: 'text/csv', buffer: Buffer.from('') });
+    await page.waitForFunction(() => document.getElementById('err-upload').textContent.startsWith('empty.csv'));
+    assert.equal(await page.textContent('#err-upload'), 'empty.csv: the file is empty');
+    // The simulator keeps working.
+    await page.click('#step');
+    assert.equal((await stats(page)).total_steps, 1);
+    assert.deepEqual(page.consoleErrors, []);
+    await page.context().close();
+  });
+
+  await test('a good upload updates the charts and tables', async () => {
+    const page = await open();
+    await dataReady(page);
+    const before = await dataPixels(page);
+    const lines = readFileSync(`${root}data/curve_history_hist.csv`, 'utf8').trim().split('\n');
+    const subset = lines.slice(0, 201).join('\n') + '\n';
+    const draws = await page.evaluate(() => window.dammLab.dataDraws);
+    await page.setInputFiles('#upload-curve', { name: 'first-200.csv', mimeType: 'text/csv', buffer: Buffer.from(subset) });
+    await page.waitForFunction((n) => window.dammLab.dataDraws > n, draws);
+    assert.match(await page.textContent('#data-source'), /first-200\.csv/);
+    assert.equal(await page.textContent('#err-upload'), '');
+    assert.notEqual(await dataPixels(page), before);
+    assert.doesNotMatch(await page.textContent('#classify-title'), /333 events/);
+    await page.click('#data-bundled');
+    await page.waitForFunction(() => /333 events/.test(document.getElementById('classify-title').textContent));
+    assert.deepEqual(page.consoleErrors, []);
+    await page.context().close();
+  });
+
   await test('screenshot of the page at default settings after 200 training episodes', async () => {
     const page = await open('', { width: 1400, height: 1000 });
     await episodes(page, 200);
     await page.evaluate(() => window.dammLab.pg.computeQStar());
+    await dataReady(page);
     await page.waitForTimeout(200);
     mkdirSync(`${root}test-results`, { recursive: true });
     await page.screenshot({ path: `${root}test-results/screenshot.png`, fullPage: true });
