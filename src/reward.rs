@@ -51,13 +51,16 @@ pub struct VolumeModel {
 }
 
 impl Default for VolumeModel {
-    /// Placeholder-free default: volume grows with depth, 10,000 USD per step at √k = 1e5.
+    /// The best variant of the paper's regression on Drift's history (highest R² of the four):
+    /// volume/h = β0 + β1·√price + β2·√k, fitted by `data::Dataset::best_volume_model` on the
+    /// bundled curve history (149 periods of ≥ 1 h; R² = 0.043; README "Volume regression").
+    /// `tests/data.rs` checks these numbers against the fit.
     fn default() -> Self {
         Self {
-            beta0: 2_000.0,
-            beta_price: 0.0,
-            beta_k: 0.08,
-            price_transform: Transform::Identity,
+            beta0: 223_272.726_460_683_74,
+            beta_price: -451.057_512_625_532_6,
+            beta_k: 0.013_849_202_058_367_838,
+            price_transform: Transform::Sqrt,
             k_transform: Transform::Sqrt,
         }
     }

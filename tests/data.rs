@@ -62,6 +62,12 @@ fn volume_regression_table() {
 }
 
 #[test]
+fn the_engine_default_volume_model_is_the_best_fit() {
+    let best = dataset().best_volume_model().unwrap();
+    assert_eq!(best, damm::reward::VolumeModel::default());
+}
+
+#[test]
 fn events_and_labels() {
     let ds = dataset();
     let ev = ds.events(&LabelRule::default());

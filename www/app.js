@@ -9,8 +9,9 @@ const FRAME_BUDGET_MS = 8;
 const CONTROLS = [
   { group: 'traders', path: 'traders.informed_prob', label: 'λi — informed share', min: 0, max: 1, step: 0.01 },
   { group: 'traders', path: 'lambda_u', label: 'λu = 1 − λi — uninformed share', min: 0, max: 1, step: 0.01 },
-  { group: 'traders', path: 'traders.volume.beta0', label: 'β0 — base volume per step (USD)', min: 0, max: 50000, step: 100 },
-  { group: 'traders', path: 'traders.volume.beta_k', label: 'β2 — volume per unit of √k', min: 0, max: 0.5, step: 0.005 },
+  { group: 'traders', path: 'traders.volume.beta0', label: 'β0 — base volume per step (USD)', min: 0, max: 500000, step: 1000 },
+  { group: 'traders', path: 'traders.volume.beta_price', label: 'β1 — volume per unit of √price', min: -2000, max: 2000, step: 1 },
+  { group: 'traders', path: 'traders.volume.beta_k', label: 'β2 — volume per unit of √k', min: 0, max: 0.5, step: 0.0005 },
   { group: 'traders', path: 'traders.size_noise', label: 'σ — trade size noise', min: 0, max: 2, step: 0.05 },
   { group: 'market', path: 'market.sqrt_k', label: '√k — liquidity depth (log scale)', min: 1e3, max: 1e7, step: 0.01, log: true },
   { group: 'market', path: 'market.peg', label: 'peg — start price (USD, log scale)', min: 0.1, max: 1e5, step: 0.01, log: true },

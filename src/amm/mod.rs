@@ -571,6 +571,29 @@ impl Amm {
         })
     }
 
+    /// Peg of the largest repeg toward `oracle` that Drift v1 allows: prices move toward the
+    /// oracle and neither the mark nor the terminal price crosses it (spec §5, v1
+    /// `controller/repeg.rs` step 3, with a zero confidence band). Both prices scale with the
+    /// peg, so the move is the factor O/mark or O/terminal nearer to 1; `None` when the
+    /// oracle lies between the two prices (no move toward it keeps both on their side) or
+    /// the prices already sit on it.
+    pub fn peg_toward(&self, oracle: f64) -> Option<f64> {
+        if !(oracle.is_finite() && oracle > 0.0) {
+            return None;
+        }
+        let f_mark = oracle / self.mark_price();
+        let f_term = oracle / self.terminal_price();
+        let f = if f_mark > 1.0 && f_term > 1.0 {
+            f_mark.min(f_term)
+        } else if f_mark < 1.0 && f_term < 1.0 {
+            f_mark.max(f_term)
+        } else {
+            return None;
+        };
+        let peg = self.peg * f;
+        (peg.is_finite() && peg > 0.0 && peg != self.peg).then_some(peg)
+    }
+
     /// k cost of moving √k to `new_sqrt_k`, without applying it (spec §6, closed form).
     pub fn k_cost(&self, new_sqrt_k: f64) -> f64 {
         k_cost(

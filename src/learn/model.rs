@@ -1,24 +1,32 @@
 //! Model estimation from observed transitions and value iteration on the estimate.
 //!
-//! Counts n(s,a,s′) and mean rewards R̂(s,a) give the maximum-likelihood MDP
-//! P̂(s′|s,a) = n(s,a,s′)/n(s,a); value iteration on it gives Q*_model, the fixed point
-//! that Q-learning on the same experience should approach. Pairs never tried have no
-//! estimate (NaN in Q*).
+//! The outcome of a step is the next state *and* the set of actions available there (Drift's
+//! rules mask actions by continuous quantities the state bins do not show). Counts
+//! n(s, a, (s′, mask′)) and mean rewards R̂(s,a) give the maximum-likelihood model; value
+//! iteration on it, with the max over the actions available in each outcome, gives
+//! Q*_model: the fixed point of the same Bellman target Q-learning uses, on the same
+//! experience. Pairs never tried have no estimate (NaN in Q*).
 
 use crate::mdp::ActionMask;
 
-/// Transition counts and reward sums per (s, a).
+/// One observed outcome of (s, a): next state, its action mask, and how often.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Outcome {
+    next: u32,
+    mask: ActionMask,
+    count: u32,
+}
+
+/// Outcome counts and reward sums per (s, a).
 #[derive(Debug, Clone)]
 pub struct Model {
     n_states: usize,
     n_actions: usize,
-    /// Row-major [s][a][s′].
-    counts: Vec<u32>,
+    /// Per (s, a), row-major: the distinct outcomes seen.
+    outcomes: Vec<Vec<Outcome>>,
     /// Row-major [s][a].
     reward_sum: Vec<f64>,
     tries: Vec<u32>,
-    /// Union of the action masks seen in each state.
-    seen_mask: Vec<ActionMask>,
 }
 
 impl Model {
@@ -26,10 +34,9 @@ impl Model {
         Self {
             n_states,
             n_actions,
-            counts: vec![0; n_states * n_actions * n_states],
+            outcomes: vec![Vec::new(); n_states * n_actions],
             reward_sum: vec![0.0; n_states * n_actions],
             tries: vec![0; n_states * n_actions],
-            seen_mask: vec![0; n_states],
         }
     }
 
@@ -37,10 +44,20 @@ impl Model {
     #[inline]
     pub fn record(&mut self, s: usize, a: usize, r: f64, s2: usize, mask2: ActionMask) {
         let i = s * self.n_actions + a;
-        self.counts[i * self.n_states + s2] += 1;
+        let list = &mut self.outcomes[i];
+        match list
+            .iter_mut()
+            .find(|o| o.next == s2 as u32 && o.mask == mask2)
+        {
+            Some(o) => o.count += 1,
+            None => list.push(Outcome {
+                next: s2 as u32,
+                mask: mask2,
+                count: 1,
+            }),
+        }
         self.reward_sum[i] += r;
         self.tries[i] += 1;
-        self.seen_mask[s2] |= mask2;
     }
 
     /// Times each (s, a) was tried.
@@ -58,60 +75,59 @@ impl Model {
         }
     }
 
-    /// Q*_model by value iteration, Q(s,a) = R̂(s,a) + γ Σ P̂(s′|s,a) max_{a′} Q(s′,a′),
-    /// the max over actions seen available and tried in s′. Starts from `warm` when given
-    /// (same shape) and stops when the largest change is below `tol` (or after 100,000
-    /// sweeps). Untried pairs are NaN.
+    /// Q*_model by value iteration, Q(s,a) = R̂(s,a) + γ Σ P̂(s′,m′|s,a) max_{a′∈m′} Q(s′,a′),
+    /// where an untried (s′, a′) counts as 0 (as in Q-learning's initial table). Starts from
+    /// `warm` when given (same shape) and stops when the largest change is below `tol` (or
+    /// after 100,000 sweeps). Untried pairs are NaN in the result.
     pub fn q_star(&self, discount: f64, tol: f64, warm: Option<&[f64]>) -> Vec<f64> {
-        let (ns, na) = (self.n_states, self.n_actions);
+        let na = self.n_actions;
         let mut q: Vec<f64> = match warm {
-            Some(w) if w.len() == ns * na => w
+            Some(w) if w.len() == self.n_states * na => w
                 .iter()
                 .map(|v| if v.is_finite() { *v } else { 0.0 })
                 .collect(),
-            _ => vec![0.0; ns * na],
+            _ => vec![0.0; self.n_states * na],
         };
         for (i, t) in self.tries.iter().enumerate() {
             if *t == 0 {
-                q[i] = f64::NAN;
+                q[i] = 0.0;
             }
         }
-        let mut v = vec![0.0; ns];
-        let value = |q: &[f64], v: &mut [f64]| {
-            for s in 0..ns {
-                let mut best = f64::NEG_INFINITY;
-                for a in 0..na {
-                    let x = q[s * na + a];
-                    if self.seen_mask[s] & (1 << a) != 0 && x.is_finite() && x > best {
-                        best = x;
-                    }
+        let best = |q: &[f64], s: usize, mask: ActionMask| -> f64 {
+            let mut b = f64::NEG_INFINITY;
+            for a in 0..na {
+                if mask & (1 << a) != 0 && q[s * na + a] > b {
+                    b = q[s * na + a];
                 }
-                v[s] = if best.is_finite() { best } else { 0.0 };
+            }
+            if b.is_finite() {
+                b
+            } else {
+                0.0
             }
         };
-        value(&q, &mut v);
         for _ in 0..100_000 {
             let mut delta: f64 = 0.0;
-            #[allow(clippy::needless_range_loop)] // i indexes q, tries, counts and rewards
-            for i in 0..ns * na {
+            for i in 0..q.len() {
                 let n = self.tries[i];
                 if n == 0 {
                     continue;
                 }
-                let row = &self.counts[i * ns..(i + 1) * ns];
-                let mut ev = 0.0;
-                for (s2, &c) in row.iter().enumerate() {
-                    if c != 0 {
-                        ev += c as f64 * v[s2];
-                    }
-                }
+                let ev: f64 = self.outcomes[i]
+                    .iter()
+                    .map(|o| o.count as f64 * best(&q, o.next as usize, o.mask))
+                    .sum();
                 let new = (self.reward_sum[i] + discount * ev) / n as f64;
                 delta = delta.max((new - q[i]).abs());
                 q[i] = new;
             }
-            value(&q, &mut v);
             if delta < tol {
                 break;
+            }
+        }
+        for (i, t) in self.tries.iter().enumerate() {
+            if *t == 0 {
+                q[i] = f64::NAN;
             }
         }
         q

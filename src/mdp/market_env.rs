@@ -132,7 +132,7 @@ impl Default for MdpConfig {
     fn default() -> Self {
         Self {
             imbalance_bins: 7,
-            imbalance_range: 0.02,
+            imbalance_range: 0.1,
             gap_bins: 5,
             gap_range: 0.02,
             k_levels: 3,
@@ -486,14 +486,15 @@ impl MarketEnv {
         use control_action::*;
         let kappa = self.mdp.kappa;
         match action {
-            REPEG => {
-                let p = amm::peg_for_price(
-                    amm.base_reserve(),
-                    amm.quote_reserve(),
-                    self.oracle.price(),
-                );
-                amm.repeg(p).map(|f| f.cost)
-            }
+            // Drift v1: toward the oracle, neither mark nor terminal crossing it (spec §5).
+            REPEG => match amm.peg_toward(self.oracle.price()) {
+                Some(p) => amm.repeg(p).map(|f| f.cost),
+                None => Err(AmmError::InvalidParameter {
+                    name: "repeg",
+                    value: self.oracle.price(),
+                    reason: "the oracle lies between the mark and the terminal price",
+                }),
+            },
             K_UP if self.k_level < self.k_half() => {
                 amm.update_k(amm.sqrt_k() * (1.0 + kappa)).map(|f| f.cost)
             }

@@ -582,12 +582,20 @@ fn cmd_eval(run: &RunArgs, seeds: Option<u32>, out: Option<&Path>) -> CliResult<
     let session = train(cfg)?;
     let stats = session.evaluate();
     print_table(&stats);
-    let paired: Vec<f64> = stats[2]
-        .per_seed_net
-        .iter()
-        .zip(&stats[0].per_seed_net)
-        .map(|(a, b)| a - b)
-        .collect();
+    let paired = |other: usize| -> Vec<f64> {
+        stats[2]
+            .per_seed_net
+            .iter()
+            .zip(&stats[other].per_seed_net)
+            .map(|(a, b)| a - b)
+            .collect()
+    };
+    let vs_static = damm::learn::Interval::of(&paired(0));
+    let vs_rule = damm::learn::Interval::of(&paired(1));
+    eprintln!(
+        "learned − static per seed: {:.1} [{:.1}, {:.1}]; learned − Drift rule: {:.1} [{:.1}, {:.1}]",
+        vs_static.mean, vs_static.lo, vs_static.hi, vs_rule.mean, vs_rule.lo, vs_rule.hi
+    );
     let value = json!({
         "config": session.config(),
         "q_comparison": session.q_comparison(),
@@ -595,7 +603,8 @@ fn cmd_eval(run: &RunArgs, seeds: Option<u32>, out: Option<&Path>) -> CliResult<
             "policy": e.policy, "seeds": e.seeds, "net": e.net, "fees": e.fees,
             "costs": e.costs, "funding": e.funding, "adjustments": e.adjustments,
         })).collect::<Vec<_>>(),
-        "learned_minus_static": damm::learn::Interval::of(&paired),
+        "learned_minus_static": vs_static,
+        "learned_minus_drift_rule": vs_rule,
     });
     emit(&value, out)?;
     Ok(ExitCode::SUCCESS)
