@@ -449,30 +449,7 @@ impl Amm {
         let b1 = self.sqrt_k * self.sqrt_k / q1;
         // Users receive (long) or owe (short) |b − b′| = b·|Δq|/q′ (b·q = s²; no cancellation).
         let base = self.base_reserve * dq / q1;
-        let n1 = match side {
-            Side::Long => self.net_base + base,
-            Side::Short => self.net_base - base,
-        };
-        if b1 + n1 <= 0.0 || !b1.is_finite() {
-            return Err(AmmError::Insolvent {
-                net_base: n1,
-                base_reserve: b1,
-            });
-        }
-        self.base_reserve = b1;
-        self.quote_reserve = q1;
-        self.net_base = n1;
-        match side {
-            Side::Long => self.open_interest_long += base,
-            Side::Short => self.open_interest_short += base,
-        }
-        let fee = self.credit_fee(amount);
-        Ok(Fill {
-            base_filled: base,
-            quote_filled: amount,
-            fee,
-            cost: 0.0,
-        })
+        self.settle_trade(side, b1, q1, base, amount)
     }
 
     /// Trades `amount` base units: a long removes b −= B, a short adds b += B (spec §3).
@@ -493,11 +470,25 @@ impl Amm {
         let q1 = self.sqrt_k * self.sqrt_k / b1;
         // The user pays (long) or receives (short) |q′ − q|·p = q·|Δb|/b′·p.
         let quote = self.quote_reserve * amount / b1 * self.peg;
+        self.settle_trade(side, b1, q1, amount, quote)
+    }
+
+    /// Commits a trade of `base` units for `quote` USD that leaves reserves (b1, q1): checks
+    /// the net position can still be closed and every number is finite, then updates N,
+    /// open interest and the fees. Nothing changes on error.
+    fn settle_trade(
+        &mut self,
+        side: Side,
+        b1: f64,
+        q1: f64,
+        base: f64,
+        quote: f64,
+    ) -> Result<Fill, AmmError> {
         let n1 = match side {
-            Side::Long => self.net_base + amount,
-            Side::Short => self.net_base - amount,
+            Side::Long => self.net_base + base,
+            Side::Short => self.net_base - base,
         };
-        if b1 + n1 <= 0.0 || !q1.is_finite() || !quote.is_finite() {
+        if !(b1 + n1 > 0.0 && [b1, q1, base, quote].iter().all(|v| v.is_finite())) {
             return Err(AmmError::Insolvent {
                 net_base: n1,
                 base_reserve: b1,
@@ -507,12 +498,12 @@ impl Amm {
         self.quote_reserve = q1;
         self.net_base = n1;
         match side {
-            Side::Long => self.open_interest_long += amount,
-            Side::Short => self.open_interest_short += amount,
+            Side::Long => self.open_interest_long += base,
+            Side::Short => self.open_interest_short += base,
         }
         let fee = self.credit_fee(quote);
         Ok(Fill {
-            base_filled: amount,
+            base_filled: base,
             quote_filled: quote,
             fee,
             cost: 0.0,

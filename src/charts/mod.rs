@@ -96,6 +96,25 @@ pub fn shown_trajectory(snap: &Snapshot) -> &[StepInfo] {
     }
 }
 
+/// (step, f(step)) points along a trajectory.
+fn along(traj: &[StepInfo], f: fn(&StepInfo) -> f64) -> impl Iterator<Item = (f64, f64)> + '_ {
+    traj.iter().enumerate().map(move |(i, s)| (i as f64, f(s)))
+}
+
+/// A frame over the steps of an episode, its y axis spanning `values`.
+fn episode_frame<'a, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, Shift>,
+    snap: &Snapshot,
+    look: Look,
+    title: &str,
+    y_desc: &str,
+    values: impl Iterator<Item = f64>,
+) -> Result<LinearChart<'a, DB>, DrawingAreaErrorKind<DB::ErrorType>> {
+    let len = (snap.config.mdp.episode_len as f64).max(1.0);
+    let (lo, hi) = range_of(values);
+    frame(area, title, look, 0.0..len, lo..hi, "step", y_desc)
+}
+
 fn range_of(values: impl Iterator<Item = f64>) -> (f64, f64) {
     let (lo, hi) = values
         .filter(|v| v.is_finite())
@@ -269,20 +288,10 @@ pub fn prices<DB: DrawingBackend>(
 ) -> DrawResult<DB> {
     let scale = look.scale;
     let traj = shown_trajectory(snap);
-    let len = snap.config.mdp.episode_len as f64;
-    let (lo, hi) = range_of(traj.iter().flat_map(|s| [s.mark, s.oracle]));
-    let mut chart = frame(
-        area,
-        "Mark vs oracle",
-        look,
-        0.0..len.max(1.0),
-        lo..hi,
-        "step",
-        "price (USD)",
-    )?;
+    let values = traj.iter().flat_map(|s| [s.mark, s.oracle]);
+    let mut chart = episode_frame(area, snap, look, "Mark vs oracle", "price (USD)", values)?;
     let w = px(2.0, scale);
-    let series =
-        |f: fn(&StepInfo) -> f64| traj.iter().enumerate().map(move |(i, s)| (i as f64, f(s)));
+    let series = |f| along(traj, f);
     chart
         .draw_series(LineSeries::new(series(|s| s.oracle), GREY.stroke_width(w)))?
         .label("oracle")
@@ -591,23 +600,13 @@ pub fn interest<DB: DrawingBackend>(
 ) -> DrawResult<DB> {
     let scale = look.scale;
     let traj = shown_trajectory(snap);
-    let len = snap.config.mdp.episode_len as f64;
-    let (lo, hi) = range_of(
-        traj.iter()
-            .flat_map(|s| [s.open_interest_long, -s.open_interest_short, s.net_base]),
-    );
-    let mut chart = frame(
-        area,
-        "Open interest (base units)",
-        look,
-        0.0..len.max(1.0),
-        lo..hi,
-        "step",
-        "base",
-    )?;
+    let values = traj
+        .iter()
+        .flat_map(|s| [s.open_interest_long, -s.open_interest_short, s.net_base]);
+    let title = "Open interest (base units)";
+    let mut chart = episode_frame(area, snap, look, title, "base", values)?;
     let w = px(2.0, scale);
-    let series =
-        |f: fn(&StepInfo) -> f64| traj.iter().enumerate().map(move |(i, s)| (i as f64, f(s)));
+    let series = |f| along(traj, f);
     chart
         .draw_series(LineSeries::new(
             series(|s| s.open_interest_long),
@@ -637,7 +636,6 @@ pub fn money<DB: DrawingBackend>(
 ) -> DrawResult<DB> {
     let scale = look.scale;
     let traj = shown_trajectory(snap);
-    let len = snap.config.mdp.episode_len as f64;
     let cum = |f: fn(&StepInfo) -> f64| -> Vec<f64> {
         traj.iter()
             .scan(0.0, |acc, s| {
@@ -652,23 +650,15 @@ pub fn money<DB: DrawingBackend>(
     let base_pool = traj.first().map_or(0.0, |s| s.fee_pool);
     let pool: Vec<f64> = traj.iter().map(|s| s.fee_pool - base_pool).collect();
     let floor: Vec<f64> = traj.iter().map(|s| 0.5 * s.total_fee - base_pool).collect();
-    let (lo, hi) = range_of(
-        fees.iter()
-            .chain(&costs)
-            .chain(&funding)
-            .chain(&pool)
-            .chain(&floor)
-            .copied(),
-    );
-    let mut chart = frame(
-        area,
-        "Protocol money (USD, change over the episode)",
-        look,
-        0.0..len.max(1.0),
-        lo..hi,
-        "step",
-        "USD",
-    )?;
+    let values = fees
+        .iter()
+        .chain(&costs)
+        .chain(&funding)
+        .chain(&pool)
+        .chain(&floor)
+        .copied();
+    let title = "Protocol money (USD, change over the episode)";
+    let mut chart = episode_frame(area, snap, look, title, "USD", values)?;
     let w = px(2.0, scale);
     let line = |v: &[f64]| {
         v.iter()
