@@ -320,3 +320,22 @@ fn data_subcommands_report_the_bundled_history() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("missing column 'market_index'"));
 }
+
+#[test]
+fn train_can_replay_a_drift_oracle() {
+    let out = damm(
+        &["train", "--oracle-market", "BTC", "--episodes", "20"],
+        None,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v = json(&out);
+    let series = v["config"]["oracle"]["series"].as_array().unwrap();
+    assert_eq!(series.len(), 1293, "BTC has 1,293 hourly funding records");
+    assert!((series[0].as_f64().unwrap() - 57_000.0).abs() < 3_000.0);
+    let out = damm(&["train", "--oracle-market", "DOGE"], None);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("expected one of SOL, BTC"));
+}

@@ -353,6 +353,12 @@ struct RunArgs {
     /// Any other parameter as path=value (repeatable), e.g. --set mdp.kappa=0.01.
     #[arg(long = "set")]
     set: Vec<String>,
+    /// Replay this market's hourly oracle TWAPs (SOL, BTC, …, or 0–7) instead of the GBM.
+    #[arg(long)]
+    oracle_market: Option<String>,
+    /// Funding history CSV for --oracle-market (bundled copy if omitted).
+    #[arg(long)]
+    oracle_csv: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -415,6 +421,28 @@ impl RunArgs {
                 .split_once('=')
                 .ok_or_else(|| format!("--set {kv}: expected path=value"))?;
             set(k, v.to_string())?;
+        }
+        if let Some(m) = &self.oracle_market {
+            let index = damm::data::MARKETS
+                .iter()
+                .position(|n| n.eq_ignore_ascii_case(m))
+                .or_else(|| m.parse::<usize>().ok())
+                .ok_or_else(|| {
+                    format!(
+                        "--oracle-market {m}: expected one of {}",
+                        damm::data::MARKETS.join(", ")
+                    )
+                })?;
+            let text = read_or(self.oracle_csv.as_deref(), bundled::FUNDING_HISTORY)?;
+            let records = damm::data::parse_funding_history(&text)
+                .map_err(|e| format!("oracle history: {e}"))?;
+            let series = damm::data::oracle_series(&records, index as u8);
+            if series.len() < 2 {
+                return Err(format!(
+                    "--oracle-market {m}: no oracle prices for market {index}"
+                ));
+            }
+            cfg.oracle.series = series;
         }
         cfg.validate().map_err(|e| e.to_string())?;
         Ok(cfg)
