@@ -91,6 +91,8 @@ enum Command {
     },
 }
 
+// Parsed once per process; boxing the large variant would buy nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand)]
 enum DataCommand {
     /// Records per market and kind, costs, fee-pool ratios, and the volume regression table.
