@@ -65,16 +65,6 @@ impl Model {
         &self.tries
     }
 
-    /// Mean observed reward R̂(s,a) (NaN if never tried).
-    pub fn mean_reward(&self, s: usize, a: usize) -> f64 {
-        let i = s * self.n_actions + a;
-        if self.tries[i] == 0 {
-            f64::NAN
-        } else {
-            self.reward_sum[i] / self.tries[i] as f64
-        }
-    }
-
     /// Q*_model by value iteration, Q(s,a) = R̂(s,a) + γ Σ P̂(s′,m′|s,a) max_{a′∈m′} Q(s′,a′),
     /// where an untried (s′, a′) counts as 0 (as in Q-learning's initial table). Starts from
     /// `warm` when given (same shape) and stops when the largest change is below `tol` (or

@@ -42,11 +42,6 @@ pub fn bin(x: f64, range: f64, bins: usize) -> usize {
     }
 }
 
-/// Centre of bin `i` among `bins` over [−range, range].
-pub fn bin_centre(i: usize, range: f64, bins: usize) -> f64 {
-    -range + (i as f64 + 0.5) * 2.0 * range / bins as f64
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -61,6 +56,5 @@ mod tests {
         assert_eq!(bin(7.0, 1.0, 4), 3);
         assert_eq!(bin(f64::NAN, 1.0, 4), 0);
         assert_eq!(bin(0.0, 1.0, 5), 2);
-        assert!((bin_centre(2, 1.0, 5)).abs() < 1e-15);
     }
 }
