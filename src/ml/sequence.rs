@@ -232,15 +232,18 @@ impl ConvNet {
             self.mean[c] = m;
             self.sd[c] = if v > 1e-24 { v.sqrt() } else { 1.0 };
         }
-        for o in 0..OUTPUTS {
-            self.target_lo[o] = train
-                .iter()
-                .map(|e| e.target[o])
-                .fold(f64::INFINITY, f64::min);
-            self.target_hi[o] = train
-                .iter()
-                .map(|e| e.target[o])
-                .fold(f64::NEG_INFINITY, f64::max);
+        // With no training data the bounds stay infinite (no clamp).
+        if !train.is_empty() {
+            for o in 0..OUTPUTS {
+                self.target_lo[o] = train
+                    .iter()
+                    .map(|e| e.target[o])
+                    .fold(f64::INFINITY, f64::min);
+                self.target_hi[o] = train
+                    .iter()
+                    .map(|e| e.target[o])
+                    .fold(f64::NEG_INFINITY, f64::max);
+            }
         }
         let (b1, b2, eps) = (0.9, 0.999, 1e-8);
         let mut m1 = vec![0.0; self.params.len()];
@@ -365,6 +368,16 @@ mod tests {
                 "param {i}: analytic {} numeric {numeric}",
                 g[i]
             );
+        }
+    }
+
+    #[test]
+    fn tiny_or_empty_inputs_do_not_panic() {
+        for n in 0..4 {
+            for holdout in [0.25, 1.0] {
+                let (_, r) = evaluate(&toy(n), holdout, 1);
+                assert!(r.mae_model.is_finite());
+            }
         }
     }
 
