@@ -226,7 +226,7 @@ impl Playground {
 #[wasm_bindgen]
 pub struct DataLab {
     ds: crate::data::Dataset,
-    events: Vec<crate::data::events::LabeledEvent>,
+    classifier: Option<crate::ml::classify::SuccessModel>,
     predictor: crate::ml::sequence::ConvNet,
     report: serde_json::Value,
 }
@@ -264,9 +264,11 @@ impl DataLab {
             "classify_error": classify.as_ref().err(),
             "predict": predict,
         });
+        // With a single class (or too few events) there is no classifier to consult.
+        let classifier = ds.success_model(&rule).ok();
         Ok(DataLab {
             ds,
-            events,
+            classifier,
             predictor,
             report,
         })
@@ -320,11 +322,10 @@ impl Playground {
     pub fn recommend(&self, lab: &DataLab, min_success: f64) -> Result<JsValue, JsError> {
         let rec = crate::ml::ensemble::recommend(
             &self.session,
-            &lab.events,
+            lab.classifier.as_ref(),
             Some(&lab.predictor),
             min_success,
-        )
-        .map_err(js_err)?;
+        );
         to_js(&rec)
     }
 }

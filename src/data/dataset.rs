@@ -9,7 +9,7 @@ use super::{
     parse_curve_history, parse_funding_history, CurveEvent, DataError, EventKind, FundingRecord,
     MARKETS,
 };
-use crate::ml::classify::{cross_validate, ClassifyError, CvReport};
+use crate::ml::classify::{cross_validate, ClassifyError, CvReport, SuccessModel};
 use crate::ml::sequence::{evaluate, examples, ConvNet, PredictReport};
 use crate::reward::{FitError, VolumeModel};
 
@@ -132,6 +132,14 @@ impl Dataset {
         let x: Vec<Vec<f64>> = ev.iter().map(|e| e.features().to_vec()).collect();
         let y: Vec<bool> = ev.iter().map(|e| e.success).collect();
         cross_validate(&x, &y, folds, seed)
+    }
+
+    /// The logistic success model fitted on every labelled event (for the ensemble).
+    pub fn success_model(&self, rule: &LabelRule) -> Result<SuccessModel, ClassifyError> {
+        let ev = self.events(rule);
+        let x: Vec<Vec<f64>> = ev.iter().map(|e| e.features().to_vec()).collect();
+        let y: Vec<bool> = ev.iter().map(|e| e.success).collect();
+        SuccessModel::fit(&x, &y)
     }
 
     /// Trains the next-change predictor on the first 75% of windows by time; scores the rest.

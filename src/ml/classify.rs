@@ -152,32 +152,43 @@ pub fn fit_predict(
     Ok(pred.into_iter().map(|p| p == 1).collect())
 }
 
-/// Logistic-regression probability of success for each row of `test` (trained on x, y).
-pub fn success_probability(
-    x: &[Vec<f64>],
-    y: &[bool],
-    test: &[Vec<f64>],
-) -> Result<Vec<f64>, ClassifyError> {
-    let scaler = Scaler::fit(x);
-    let xs: Vec<Vec<f64>> = x.iter().map(|r| scaler.apply(r)).collect();
-    let yi: Vec<u32> = y.iter().map(|b| *b as u32).collect();
-    let m = LogisticRegression::fit(&matrix(&xs)?, &yi, LogisticRegressionParameters::default())
-        .map_err(model_err("logistic"))?;
-    let coef = m.coefficients();
-    let b0 = *m.intercept().get((0, 0));
-    Ok(test
-        .iter()
-        .map(|r| {
-            let z: f64 = scaler
-                .apply(r)
-                .iter()
-                .enumerate()
-                .map(|(j, v)| v * coef.get((0, j)))
-                .sum::<f64>()
-                + b0;
-            1.0 / (1.0 + (-z).exp())
+/// A fitted logistic regression giving the probability of success of an event.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SuccessModel {
+    scaler: Scaler,
+    coef: Vec<f64>,
+    intercept: f64,
+}
+
+impl SuccessModel {
+    /// Fits on labelled feature rows (standardised on these rows).
+    pub fn fit(x: &[Vec<f64>], y: &[bool]) -> Result<Self, ClassifyError> {
+        let scaler = Scaler::fit(x);
+        let xs: Vec<Vec<f64>> = x.iter().map(|r| scaler.apply(r)).collect();
+        let yi: Vec<u32> = y.iter().map(|b| *b as u32).collect();
+        let m =
+            LogisticRegression::fit(&matrix(&xs)?, &yi, LogisticRegressionParameters::default())
+                .map_err(model_err("logistic"))?;
+        let d = x.first().map_or(0, |r| r.len());
+        Ok(Self {
+            coef: (0..d).map(|j| *m.coefficients().get((0, j))).collect(),
+            intercept: *m.intercept().get((0, 0)),
+            scaler,
         })
-        .collect())
+    }
+
+    /// P(success | row) = 1/(1 + e^(−(β·z + β0))), z the standardised row.
+    pub fn probability(&self, row: &[f64]) -> f64 {
+        let z: f64 = self
+            .scaler
+            .apply(row)
+            .iter()
+            .zip(&self.coef)
+            .map(|(v, b)| v * b)
+            .sum::<f64>()
+            + self.intercept;
+        1.0 / (1.0 + (-z).exp())
+    }
 }
 
 /// Stratified fold of every row: each class is shuffled with `seed` and dealt round-robin.

@@ -9,9 +9,8 @@
 
 use serde::Serialize;
 
-use super::classify::{success_probability, ClassifyError};
+use super::classify::SuccessModel;
 use super::sequence::{ConvNet, STEP_FEATURES};
-use crate::data::events::LabeledEvent;
 use crate::learn::greedy;
 use crate::mdp::market_env::control_action;
 use crate::mdp::{Env, Preset, StepInfo};
@@ -56,14 +55,14 @@ pub fn trajectory_steps(traj: &[StepInfo]) -> Vec<[f64; STEP_FEATURES]> {
 /// Recommends an action for the session's current market state.
 pub fn recommend(
     session: &Session,
-    events: &[LabeledEvent],
+    classifier: Option<&SuccessModel>,
     predictor: Option<&ConvNet>,
     min_success: f64,
-) -> Result<Recommendation, ClassifyError> {
+) -> Recommendation {
     let env = session.env();
     let names = ["hold", "repeg", "k up", "k down"];
     if session.config().preset != Preset::Control {
-        return Ok(Recommendation {
+        return Recommendation {
             action: "hold".into(),
             rl_action: "n/a".into(),
             q_values: Vec::new(),
@@ -71,7 +70,7 @@ pub fn recommend(
             success_probability: None,
             predicted_change: None,
             reason: "the paper preset has no repeg/k actions; switch to the control preset".into(),
-        });
+        };
     }
     let na = env.n_actions();
     let s = env.state();
@@ -118,12 +117,9 @@ pub fn recommend(
         100.0 * env.gap(),
         volume.max(1.0).log10(),
     ];
-    let success_p = if rl == control_action::HOLD || events.is_empty() {
-        None
-    } else {
-        let x: Vec<Vec<f64>> = events.iter().map(|e| e.features().to_vec()).collect();
-        let y: Vec<bool> = events.iter().map(|e| e.success).collect();
-        Some(success_probability(&x, &y, &[features])?[0])
+    let success_p = match classifier {
+        Some(c) if rl != control_action::HOLD => Some(c.probability(&features)),
+        _ => None,
     };
     let steps = trajectory_steps(session.shown_trajectory());
     let predicted = predictor.and_then(|net| {
@@ -161,7 +157,7 @@ pub fn recommend(
         };
         reason.push_str(&format!("; predicted next {what} change {v:+.2}%"));
     }
-    Ok(Recommendation {
+    Recommendation {
         action: action.into(),
         rl_action: names[rl].into(),
         q_values,
@@ -169,5 +165,5 @@ pub fn recommend(
         success_probability: success_p,
         predicted_change: predicted,
         reason,
-    })
+    }
 }

@@ -306,10 +306,14 @@ fn cmd_data(cmd: &DataCommand) -> CliResult<ExitCode> {
             cfg.validate().map_err(|e| e.to_string())?;
             let mut session = train(cfg)?;
             session.step_greedy(*at_step);
-            let events = ds.events(&rule.rule()?);
+            let classifier = ds.success_model(&rule.rule()?).map_err(|e| e.to_string())?;
             let (net, _) = ds.predict(3, 7);
-            let rec = damm::ml::ensemble::recommend(&session, &events, Some(&net), *min_success)
-                .map_err(|e| e.to_string())?;
+            let rec = damm::ml::ensemble::recommend(
+                &session,
+                Some(&classifier),
+                Some(&net),
+                *min_success,
+            );
             eprintln!("{}", rec.reason);
             let v = json!({
                 "volume_model": session.config().traders.volume,
