@@ -19,8 +19,10 @@ pub fn history<DB: DrawingBackend>(
     look: Look,
 ) -> DrawResult<DB> {
     let scale = look.scale;
-    let mut rs: Vec<&CurveEvent> = events.iter().filter(|e| e.market_index == market).collect();
-    rs.sort_by_key(|e| (e.ts, e.record_id));
+    let rs: Vec<&CurveEvent> = crate::data::by_market(events)
+        .into_iter()
+        .find(|(m, _)| *m == market)
+        .map_or_else(Vec::new, |(_, rs)| rs);
     let Some(first) = rs.first() else {
         area.fill(&WHITE)?;
         return Ok(());

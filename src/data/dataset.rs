@@ -59,14 +59,9 @@ impl Dataset {
     }
 
     pub fn summary(&self) -> Summary {
-        let mut markets: Vec<u8> = self.curve.iter().map(|e| e.market_index).collect();
-        markets.sort_unstable();
-        markets.dedup();
-        let markets: Vec<MarketSummary> = markets
+        let markets: Vec<MarketSummary> = super::by_market(&self.curve)
             .into_iter()
-            .map(|m| {
-                let rs: Vec<&CurveEvent> =
-                    self.curve.iter().filter(|e| e.market_index == m).collect();
+            .map(|(m, rs)| {
                 let count = |k: EventKind| rs.iter().filter(|e| e.kind() == k).count();
                 let last = rs.iter().max_by_key(|e| e.record_id).expect("non-empty");
                 MarketSummary {

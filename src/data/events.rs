@@ -109,12 +109,7 @@ pub fn label_events(
     rule: &LabelRule,
 ) -> Vec<LabeledEvent> {
     let mut out = Vec::new();
-    let mut markets: Vec<u8> = curve.iter().map(|e| e.market_index).collect();
-    markets.sort_unstable();
-    markets.dedup();
-    for m in markets {
-        let mut rs: Vec<&CurveEvent> = curve.iter().filter(|e| e.market_index == m).collect();
-        rs.sort_by_key(|e| (e.ts, e.record_id));
+    for (m, rs) in super::by_market(curve) {
         let mut oracle: Vec<&FundingRecord> =
             funding.iter().filter(|f| f.market_index == m).collect();
         oracle.sort_by_key(|f| f.ts);

@@ -128,6 +128,22 @@ impl CurveEvent {
     }
 }
 
+/// The records of each market, markets ascending, each market's records in time order
+/// (ties by record id).
+pub fn by_market(events: &[CurveEvent]) -> Vec<(u8, Vec<&CurveEvent>)> {
+    let mut markets: Vec<u8> = events.iter().map(|e| e.market_index).collect();
+    markets.sort_unstable();
+    markets.dedup();
+    markets
+        .into_iter()
+        .map(|m| {
+            let mut rs: Vec<&CurveEvent> = events.iter().filter(|e| e.market_index == m).collect();
+            rs.sort_by_key(|e| (e.ts, e.record_id));
+            (m, rs)
+        })
+        .collect()
+}
+
 /// One hourly funding update (v1 FundingRateRecord), in plain units.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FundingRecord {

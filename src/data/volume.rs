@@ -30,12 +30,7 @@ pub struct VolumePeriod {
 /// Derives the periods from curve records (any order; grouped by market, time-ordered).
 pub fn volume_periods(events: &[CurveEvent], min_hours: f64) -> Vec<VolumePeriod> {
     let mut out = Vec::new();
-    let mut markets: Vec<u8> = events.iter().map(|e| e.market_index).collect();
-    markets.sort_unstable();
-    markets.dedup();
-    for m in markets {
-        let mut rs: Vec<&CurveEvent> = events.iter().filter(|e| e.market_index == m).collect();
-        rs.sort_by_key(|e| (e.ts, e.record_id));
+    for (m, rs) in super::by_market(events) {
         let mut i = 0;
         while i < rs.len() {
             let a = rs[i];

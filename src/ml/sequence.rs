@@ -51,15 +51,11 @@ fn target_of(e: &CurveEvent) -> [f64; OUTPUTS] {
 /// Windows of `w` consecutive events per market and the change that followed, time-ordered.
 pub fn examples(events: &[CurveEvent], w: usize) -> Vec<Example> {
     let mut out = Vec::new();
-    let mut markets: Vec<u8> = events.iter().map(|e| e.market_index).collect();
-    markets.sort_unstable();
-    markets.dedup();
-    for m in markets {
-        let mut rs: Vec<&CurveEvent> = events
-            .iter()
-            .filter(|e| e.market_index == m && e.kind() != EventKind::None)
+    for (m, all) in crate::data::by_market(events) {
+        let rs: Vec<&CurveEvent> = all
+            .into_iter()
+            .filter(|e| e.kind() != EventKind::None)
             .collect();
-        rs.sort_by_key(|e| (e.ts, e.record_id));
         let steps: Vec<[f64; STEP_FEATURES]> = rs
             .iter()
             .enumerate()
