@@ -59,14 +59,7 @@ pub fn history<DB: DrawingBackend>(
     let title = format!("{}: change since the first record (%)", first.market());
     let mut chart = frame(area, &title, look, 0.0..x1, lo..hi, "days", "% change")?;
     for (data, color, label) in &series {
-        let c = *color;
-        chart
-            .draw_series(LineSeries::new(
-                data.clone(),
-                c.stroke_width(px(2.0, scale)),
-            ))?
-            .label(*label)
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], c.stroke_width(2)));
+        super::labelled_line(&mut chart, data.iter().copied(), *color, label, scale)?;
     }
     let r = px(4.0, scale);
     let marks = &series[0].0;

@@ -96,6 +96,21 @@ pub fn shown_trajectory(snap: &Snapshot) -> &[StepInfo] {
     }
 }
 
+/// Draws a labelled line of width 2 (CSS px) with a short stroke as its legend key.
+fn labelled_line<DB: DrawingBackend>(
+    chart: &mut LinearChart<'_, DB>,
+    points: impl IntoIterator<Item = (f64, f64)>,
+    color: RGBColor,
+    label: &str,
+    scale: f64,
+) -> DrawResult<DB> {
+    chart
+        .draw_series(LineSeries::new(points, color.stroke_width(px(2.0, scale))))?
+        .label(label)
+        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(2)));
+    Ok(())
+}
+
 /// (step, f(step)) points along a trajectory.
 fn along(traj: &[StepInfo], f: fn(&StepInfo) -> f64) -> impl Iterator<Item = (f64, f64)> + '_ {
     traj.iter().enumerate().map(move |(i, s)| (i as f64, f(s)))
@@ -290,16 +305,8 @@ pub fn prices<DB: DrawingBackend>(
     let traj = shown_trajectory(snap);
     let values = traj.iter().flat_map(|s| [s.mark, s.oracle]);
     let mut chart = episode_frame(area, snap, look, "Mark vs oracle", "price (USD)", values)?;
-    let w = px(2.0, scale);
-    let series = |f| along(traj, f);
-    chart
-        .draw_series(LineSeries::new(series(|s| s.oracle), GREY.stroke_width(w)))?
-        .label("oracle")
-        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], GREY.stroke_width(2)));
-    chart
-        .draw_series(LineSeries::new(series(|s| s.mark), BLUE.stroke_width(w)))?
-        .label("mark")
-        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], BLUE.stroke_width(2)));
+    labelled_line(&mut chart, along(traj, |s| s.oracle), GREY, "oracle", scale)?;
+    labelled_line(&mut chart, along(traj, |s| s.mark), BLUE, "mark", scale)?;
     let is_repeg =
         |s: &StepInfo| s.adjusted && (snap.preset == crate::mdp::Preset::Paper || s.action == 1);
     let r = px(4.0, scale);
@@ -605,26 +612,22 @@ pub fn interest<DB: DrawingBackend>(
         .flat_map(|s| [s.open_interest_long, -s.open_interest_short, s.net_base]);
     let title = "Open interest (base units)";
     let mut chart = episode_frame(area, snap, look, title, "base", values)?;
-    let w = px(2.0, scale);
-    let series = |f| along(traj, f);
-    chart
-        .draw_series(LineSeries::new(
-            series(|s| s.open_interest_long),
-            GREEN.stroke_width(w),
-        ))?
-        .label("long OI")
-        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], GREEN.stroke_width(2)));
-    chart
-        .draw_series(LineSeries::new(
-            series(|s| -s.open_interest_short),
-            RED.stroke_width(w),
-        ))?
-        .label("− short OI")
-        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], RED.stroke_width(2)));
-    chart
-        .draw_series(LineSeries::new(series(|s| s.net_base), INK.stroke_width(w)))?
-        .label("imbalance N = long − short")
-        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], INK.stroke_width(2)));
+    labelled_line(
+        &mut chart,
+        along(traj, |s| s.open_interest_long),
+        GREEN,
+        "long OI",
+        scale,
+    )?;
+    labelled_line(
+        &mut chart,
+        along(traj, |s| -s.open_interest_short),
+        RED,
+        "− short OI",
+        scale,
+    )?;
+    let label = "imbalance N = long − short";
+    labelled_line(&mut chart, along(traj, |s| s.net_base), INK, label, scale)?;
     legend(&mut chart, look)
 }
 
@@ -659,7 +662,6 @@ pub fn money<DB: DrawingBackend>(
         .copied();
     let title = "Protocol money (USD, change over the episode)";
     let mut chart = episode_frame(area, snap, look, title, "USD", values)?;
-    let w = px(2.0, scale);
     let line = |v: &[f64]| {
         v.iter()
             .enumerate()
@@ -673,12 +675,7 @@ pub fn money<DB: DrawingBackend>(
         (&costs, RED, "Σ −adjustment cost"),
         (&funding, PURPLE, "Σ funding kept"),
     ] {
-        chart
-            .draw_series(LineSeries::new(line(data), color.stroke_width(w)))?
-            .label(label)
-            .legend(move |(x, y)| {
-                PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(2))
-            });
+        labelled_line(&mut chart, line(data), color, label, scale)?;
     }
     legend(&mut chart, look)
 }

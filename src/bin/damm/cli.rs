@@ -404,23 +404,22 @@ impl RunArgs {
                 _ => return Err(format!("--preset {p}: expected paper or control")),
             }
         }
-        if let Some(v) = self.seed {
-            set("seed", v.to_string())?;
-        }
-        if let Some(v) = self.episodes {
-            set("learn.episodes", v.to_string())?;
-        }
-        if let Some(v) = self.informed {
-            set("traders.informed_prob", v.to_string())?;
-        }
-        if let Some(v) = self.gamma {
-            set("learn.discount", v.to_string())?;
-        }
-        if let Some(v) = self.alpha {
-            set("learn.alpha", v.to_string())?;
-        }
-        if let Some(v) = self.episode_len {
-            set("mdp.episode_len", v.to_string())?;
+        // Each main flag is a shorthand for one config path.
+        let flags = [
+            ("seed", self.seed.map(|v| v.to_string())),
+            ("learn.episodes", self.episodes.map(|v| v.to_string())),
+            (
+                "traders.informed_prob",
+                self.informed.map(|v| v.to_string()),
+            ),
+            ("learn.discount", self.gamma.map(|v| v.to_string())),
+            ("learn.alpha", self.alpha.map(|v| v.to_string())),
+            ("mdp.episode_len", self.episode_len.map(|v| v.to_string())),
+        ];
+        for (path, value) in flags {
+            if let Some(v) = value {
+                set(path, v)?;
+            }
         }
         for kv in &self.set {
             let (k, v) = kv
