@@ -1,19 +1,20 @@
 //! The whole configuration of a run, its validation, and its URL-hash encoding.
 //!
 //! A `Config` is plain serde data with a default for every field, so `{}` is a valid
-//! config and any subset of fields overrides the defaults. The URL hash is the config
-//! flattened to `path=value` pairs (`learn.discount=0.95&traders.informed_prob=0.7`),
-//! shared by the page and the CLI's `--url`; only fields that differ from the default are
-//! written, and decoding starts from the default.
+//! config and any subset of fields overrides the defaults. Every field's range lives in the
+//! parameter registry (`params`), which validation and the URL hash go through. The URL
+//! hash is `path=value` pairs (`learn.discount=0.95&traders.informed_prob=0.7`), shared by
+//! the page and the CLI's `--url`; only parameters that differ from the default are
+//! written (plus a replayed oracle series), and decoding starts from the default.
 
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
 use thiserror::Error;
 
 use crate::learn::LearnConfig;
 use crate::market::{OracleConfig, TraderConfig};
 use crate::mdp::market_env::{EnvError, MarketConfig};
 use crate::mdp::{MdpConfig, Preset};
+use crate::params::{self, ParamError};
 
 /// How the `damm eval` comparison runs.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -58,12 +59,19 @@ pub enum ConfigError {
     #[error("{0}")]
     Env(#[from] EnvError),
     #[error("{0}")]
-    Field(String),
+    Param(#[from] ParamError),
+    #[error("{path} = {value}: {reason}")]
+    Rule {
+        path: &'static str,
+        value: f64,
+        reason: &'static str,
+    },
     #[error("cannot parse config: {0}")]
     Parse(String),
-    #[error("unknown parameter '{0}'")]
-    Unknown(String),
 }
+
+/// The URL-hash key of a replayed oracle series (a list, so not a registry parameter).
+pub const SERIES_KEY: &str = "oracle.series";
 
 impl Config {
     /// Parses a JSON config (any subset of fields) and validates it.
@@ -74,45 +82,54 @@ impl Config {
         Ok(cfg)
     }
 
-    /// Checks every field (the environment's own checks included).
+    /// Checks every parameter against its registry range, then the rules that tie several
+    /// parameters together.
     pub fn validate(&self) -> Result<(), ConfigError> {
-        self.learn.validate().map_err(ConfigError::Field)?;
-        if self.eval.seeds == 0 || self.eval.seeds > 100_000 {
-            return Err(ConfigError::Field(format!(
-                "eval.seeds = {}: must be 1..=100000",
-                self.eval.seeds
-            )));
+        for p in params::PARAMS {
+            p.check(p.value(self))?;
         }
-        if !(self.eval.drift_threshold.is_finite() && self.eval.drift_threshold >= 0.0) {
-            return Err(ConfigError::Field(format!(
-                "eval.drift_threshold = {}: must be a non-negative number",
-                self.eval.drift_threshold
-            )));
+        if let Some(&p) = self
+            .oracle
+            .series
+            .iter()
+            .find(|p| !(p.is_finite() && **p > 0.0))
+        {
+            return Err(ConfigError::Rule {
+                path: SERIES_KEY,
+                value: p,
+                reason: "every price must be positive and finite",
+            });
         }
-        crate::mdp::MarketEnv::new(
-            self.preset,
-            &self.market,
-            &self.mdp,
-            &self.oracle,
-            &self.traders,
-        )?;
+        if self.preset == Preset::Control {
+            if let Some(min) = self.market.rules.min_k_ratio {
+                if 1.0 / (1.0 + self.mdp.kappa) < min {
+                    return Err(ConfigError::Rule {
+                        path: "mdp.kappa",
+                        value: self.mdp.kappa,
+                        reason: "k down would cut √k by more than market.rules.min_k_ratio allows",
+                    });
+                }
+            }
+        }
+        // The starting market itself (reserves, peg, fees) must be a valid AMM.
+        self.market.amm().map_err(EnvError::from)?;
         Ok(())
     }
 
-    /// Encodes the fields that differ from the default as `a.b=v&…` (the URL hash).
+    /// Encodes the parameters that differ from the default as `a.b=v&…` (the URL hash),
+    /// plus a replayed oracle series as comma-separated prices.
     pub fn to_hash(&self) -> String {
-        let mut here = Vec::new();
-        let mut base = Vec::new();
-        flatten("", &to_value(self), &mut here);
-        flatten("", &to_value(&Config::default()), &mut base);
-        here.into_iter()
-            .filter(|(k, v)| {
-                k != "oracle.series"
-                    && base.iter().find(|(bk, _)| bk == k).map(|(_, bv)| bv) != Some(v)
-            })
-            .map(|(k, v)| format!("{k}={}", encode(&v)))
-            .collect::<Vec<_>>()
-            .join("&")
+        let base = Config::default();
+        let mut pairs: Vec<String> = params::PARAMS
+            .iter()
+            .filter(|p| p.value(self) != p.value(&base))
+            .map(|p| format!("{}={}", p.path, encode(&p.text(self))))
+            .collect();
+        if !self.oracle.series.is_empty() {
+            let list: Vec<String> = self.oracle.series.iter().map(|x| x.to_string()).collect();
+            pairs.push(format!("{SERIES_KEY}={}", list.join(",")));
+        }
+        pairs.join("&")
     }
 
     /// Decodes a URL hash (with or without the leading `#`) on top of the default config.
@@ -124,119 +141,43 @@ impl Config {
             .filter(|p| !p.is_empty())
         {
             let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-            cfg = cfg.with_param(&decode(k), &decode(v))?;
+            let (k, v) = (decode(k), decode(v));
+            if k == SERIES_KEY {
+                cfg.oracle.series = parse_series(&v)?;
+            } else {
+                cfg = cfg.with_param(&k, &v)?;
+            }
         }
         cfg.validate()?;
         Ok(cfg)
     }
 
-    /// A copy with one parameter (a dotted path, e.g. `learn.discount`) set from text.
-    /// The copy is not validated as a whole; `self` is never modified.
+    /// A copy with one parameter (a registry path such as `learn.discount`, or a derived
+    /// view such as `traders.uninformed_prob`) set from text. The value is checked against
+    /// the parameter's range; the copy is not validated as a whole; `self` never changes.
     pub fn with_param(&self, path: &str, text: &str) -> Result<Self, ConfigError> {
-        let mut root = to_value(self);
-        let mut node = &mut root;
-        for part in path.split('.') {
-            node = node
-                .as_object_mut()
-                .and_then(|m| m.get_mut(part))
-                .ok_or_else(|| ConfigError::Unknown(path.to_string()))?;
-        }
-        let blank = matches!(text.trim(), "" | "null" | "none");
-        *node = match node {
-            // An optional number may be cleared; serde rejects it for required fields.
-            Value::Number(_) if blank => Value::Null,
-            Value::Number(_) => {
-                let x: f64 = text
-                    .trim()
-                    .parse()
-                    .map_err(|_| ConfigError::Field(format!("{path} = '{text}': not a number")))?;
-                if !x.is_finite() {
-                    return Err(ConfigError::Field(format!(
-                        "{path} = '{text}': not a finite number"
-                    )));
-                }
-                serde_json::Number::from_f64(x)
-                    .map(Value::Number)
-                    .ok_or_else(|| ConfigError::Field(format!("{path} = '{text}': not a number")))?
-            }
-            Value::Bool(_) => match text.trim() {
-                "true" | "1" | "on" => Value::Bool(true),
-                "false" | "0" | "off" => Value::Bool(false),
-                _ => {
-                    return Err(ConfigError::Field(format!(
-                        "{path} = '{text}': expected true or false"
-                    )))
-                }
-            },
-            Value::Null => {
-                if blank {
-                    Value::Null
-                } else {
-                    let x: f64 = text.trim().parse().map_err(|_| {
-                        ConfigError::Field(format!("{path} = '{text}': not a number"))
-                    })?;
-                    serde_json::Number::from_f64(x)
-                        .map(Value::Number)
-                        .unwrap_or(Value::Null)
-                }
-            }
-            _ => Value::String(text.to_string()),
-        };
-        let cfg: Config = serde_json::from_value(integral(root))
-            .map_err(|e| ConfigError::Field(format!("{path} = '{text}': {e}")))?;
+        let mut cfg = self.clone();
+        params::set(&mut cfg, path, text)?;
         Ok(cfg)
     }
 }
 
-fn to_value(cfg: &Config) -> Value {
-    serde_json::to_value(cfg).unwrap_or(Value::Null)
+fn parse_series(text: &str) -> Result<Vec<f64>, ConfigError> {
+    text.split(',')
+        .filter(|t| !t.trim().is_empty())
+        .map(|t| {
+            t.trim().parse::<f64>().map_err(|_| {
+                ConfigError::Param(ParamError::Parse {
+                    path: SERIES_KEY.into(),
+                    text: t.into(),
+                    reason: "not a number".into(),
+                })
+            })
+        })
+        .collect()
 }
 
-/// Turns floats with integral values into integers so integer fields deserialize.
-fn integral(v: Value) -> Value {
-    match v {
-        Value::Number(n) => match n.as_f64() {
-            Some(x) if n.is_f64() && x.fract() == 0.0 && x.abs() < 9e15 => {
-                if x >= 0.0 {
-                    Value::from(x as u64)
-                } else {
-                    Value::from(x as i64)
-                }
-            }
-            _ => Value::Number(n),
-        },
-        Value::Object(m) => Value::Object(
-            m.into_iter()
-                .map(|(k, v)| (k, integral(v)))
-                .collect::<Map<_, _>>(),
-        ),
-        Value::Array(a) => Value::Array(a.into_iter().map(integral).collect()),
-        other => other,
-    }
-}
-
-fn flatten(prefix: &str, v: &Value, out: &mut Vec<(String, Value)>) {
-    match v {
-        Value::Object(m) => {
-            for (k, v) in m {
-                let key = if prefix.is_empty() {
-                    k.clone()
-                } else {
-                    format!("{prefix}.{k}")
-                };
-                flatten(&key, v, out);
-            }
-        }
-        other => out.push((prefix.to_string(), other.clone())),
-    }
-}
-
-fn encode(v: &Value) -> String {
-    let s = match v {
-        Value::String(s) => s.clone(),
-        Value::Null => String::new(),
-        other => other.to_string(),
-    };
+fn encode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
@@ -297,10 +238,16 @@ mod tests {
     fn with_param_validates_and_names_the_field() {
         let c = Config::default();
         let e = c.with_param("learn.nope", "1").unwrap_err();
-        assert_eq!(e, ConfigError::Unknown("learn.nope".into()));
+        assert_eq!(
+            e,
+            ConfigError::Param(ParamError::Unknown("learn.nope".into()))
+        );
         let e = c.with_param("learn.discount", "abc").unwrap_err();
         assert!(e.to_string().starts_with("learn.discount"));
-        let bad = c.with_param("learn.discount", "1.5").unwrap();
+        let e = c.with_param("learn.discount", "1.5").unwrap_err();
+        assert_eq!(e.to_string(), "learn.discount = 1.5: must be in [0, 1)");
+        let mut bad = c.clone();
+        bad.learn.discount = 1.5;
         let e = bad.validate().unwrap_err();
         assert!(e.to_string().starts_with("learn.discount = 1.5"), "{e}");
         assert_eq!(
@@ -311,6 +258,16 @@ mod tests {
             120
         );
         assert!(c.with_param("mdp.episode_len", "1.5").is_err());
+    }
+
+    #[test]
+    fn hash_keeps_a_replayed_oracle_series() {
+        let mut c = Config::default();
+        c.oracle.series = vec![101.25, 99.5, 1e-3 / 3.0];
+        let h = c.to_hash();
+        assert!(h.contains("oracle.series=101.25,99.5,"), "{h}");
+        assert_eq!(Config::from_hash(&h).unwrap(), c);
+        assert!(Config::from_hash("oracle.series=1,-2").is_err());
     }
 
     #[test]

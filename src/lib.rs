@@ -10,6 +10,7 @@ pub mod learn;
 pub mod market;
 pub mod mdp;
 pub mod ml;
+pub mod params;
 pub mod reward;
 pub mod rng;
 pub mod session;

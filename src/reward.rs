@@ -21,6 +21,9 @@ pub enum Transform {
 }
 
 impl Transform {
+    /// Every transform, in the registry's order (`identity`, `sqrt`).
+    pub const ALL: [Transform; 2] = [Transform::Identity, Transform::Sqrt];
+
     /// f(x) = x or √x (the paper's optional √-transform).
     #[inline]
     pub fn apply(self, x: f64) -> f64 {

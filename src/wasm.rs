@@ -38,6 +38,18 @@ fn to_js<T: Serialize>(v: &T) -> Result<JsValue, JsError> {
     v.serialize(&ser).map_err(js_err)
 }
 
+/// The parameter registry for the page's controls, as `{params: [...], derived: [...]}`.
+/// Each param: path, label, unit, help, kind ({type, choices?}), min, max, max_open, scale,
+/// step, group, cli, control; each derived view: path, label, source, offset, factor
+/// (view = offset + factor·source), group, control.
+#[wasm_bindgen(js_name = paramSpecs)]
+pub fn param_specs() -> Result<JsValue, JsError> {
+    to_js(&serde_json::json!({
+        "params": crate::params::PARAMS,
+        "derived": crate::params::DERIVED,
+    }))
+}
+
 /// A live training run for the page.
 #[wasm_bindgen]
 pub struct Playground {
@@ -133,6 +145,17 @@ impl Playground {
     /// The whole config as a JS object.
     pub fn config(&self) -> Result<JsValue, JsError> {
         to_js(self.session.config())
+    }
+
+    /// Every parameter's and derived view's current value by path (flags 0/1, choices by
+    /// index, `null` for an empty optional).
+    pub fn values(&self) -> Result<JsValue, JsError> {
+        let map: serde_json::Map<String, serde_json::Value> =
+            crate::params::values(self.session.config())
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), serde_json::json!(v)))
+                .collect();
+        to_js(&map)
     }
 
     /// The config as a URL hash (without `#`).

@@ -58,43 +58,6 @@ impl LearnConfig {
     pub fn epsilon_at(&self, episode: u32) -> f64 {
         (self.epsilon * libm::pow(self.epsilon_decay, episode as f64)).max(self.epsilon_min)
     }
-
-    /// Checks every field's domain; the message names the field.
-    pub fn validate(&self) -> Result<(), String> {
-        let in01 = |v: f64| v.is_finite() && (0.0..=1.0).contains(&v);
-        if !(self.discount.is_finite() && (0.0..1.0).contains(&self.discount)) {
-            return Err(format!(
-                "learn.discount = {}: γ must be in [0, 1)",
-                self.discount
-            ));
-        }
-        if !(self.alpha.is_finite() && self.alpha > 0.0 && self.alpha <= 1.0) {
-            return Err(format!("learn.alpha = {}: must be in (0, 1]", self.alpha));
-        }
-        if !(self.alpha_decay.is_finite() && (0.0..=1.0).contains(&self.alpha_decay)) {
-            return Err(format!(
-                "learn.alpha_decay = {}: must be in [0, 1]",
-                self.alpha_decay
-            ));
-        }
-        for (name, v) in [
-            ("learn.alpha_min", self.alpha_min),
-            ("learn.epsilon", self.epsilon),
-            ("learn.epsilon_decay", self.epsilon_decay),
-            ("learn.epsilon_min", self.epsilon_min),
-        ] {
-            if !in01(v) {
-                return Err(format!("{name} = {v}: must be in [0, 1]"));
-            }
-        }
-        if self.episodes > 10_000_000 {
-            return Err(format!(
-                "learn.episodes = {}: at most 10,000,000",
-                self.episodes
-            ));
-        }
-        Ok(())
-    }
 }
 
 /// Greedy action of state `s` among the actions in `mask` (ties: lowest index).

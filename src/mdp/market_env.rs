@@ -31,6 +31,11 @@ pub enum Preset {
 }
 
 impl Preset {
+    /// Every preset, in the order of `NAMES`.
+    pub const ALL: [Preset; 2] = [Preset::Paper, Preset::Control];
+    /// The presets' names as written in configs, URLs and on the command line.
+    pub const NAMES: &'static [&'static str] = &["paper", "control"];
+
     /// Action names, in index order.
     pub fn action_names(self) -> &'static [&'static str] {
         match self {
@@ -195,84 +200,11 @@ pub struct MarketEnv {
 pub enum EnvError {
     #[error("market: {0}")]
     Market(#[from] AmmError),
-    #[error("{name} = {value}: {reason}")]
-    Invalid {
-        name: &'static str,
-        value: f64,
-        reason: &'static str,
-    },
-}
-
-fn check(ok: bool, name: &'static str, value: f64, reason: &'static str) -> Result<(), EnvError> {
-    if ok {
-        Ok(())
-    } else {
-        Err(EnvError::Invalid {
-            name,
-            value,
-            reason,
-        })
-    }
-}
-
-impl MdpConfig {
-    /// Checks every field's domain.
-    pub fn validate(&self) -> Result<(), EnvError> {
-        let n = |v: u32| v as f64;
-        check(
-            (1..=64).contains(&self.imbalance_bins),
-            "mdp.imbalance_bins",
-            n(self.imbalance_bins),
-            "must be 1..=64",
-        )?;
-        check(
-            (1..=64).contains(&self.gap_bins),
-            "mdp.gap_bins",
-            n(self.gap_bins),
-            "must be 1..=64",
-        )?;
-        check(
-            self.k_levels % 2 == 1 && self.k_levels <= 15,
-            "mdp.k_levels",
-            n(self.k_levels),
-            "must be odd and at most 15",
-        )?;
-        let pos = |v: f64| v.is_finite() && v > 0.0;
-        check(
-            pos(self.imbalance_range) && self.imbalance_range < 1.0,
-            "mdp.imbalance_range",
-            self.imbalance_range,
-            "must be in (0, 1)",
-        )?;
-        check(
-            pos(self.gap_range) && self.gap_range < 1.0,
-            "mdp.gap_range",
-            self.gap_range,
-            "must be in (0, 1)",
-        )?;
-        check(
-            self.delta.is_finite() && (0.0..0.5).contains(&self.delta),
-            "mdp.delta",
-            self.delta,
-            "must be in [0, 0.5)",
-        )?;
-        check(
-            pos(self.kappa) && self.kappa <= 0.5,
-            "mdp.kappa",
-            self.kappa,
-            "must be in (0, 0.5]",
-        )?;
-        check(
-            (1..=100_000).contains(&self.episode_len),
-            "mdp.episode_len",
-            n(self.episode_len),
-            "must be 1..=100000",
-        )
-    }
 }
 
 impl MarketEnv {
-    /// Builds the environment; every parameter is validated here.
+    /// Builds the environment from parameters already checked by `Config::validate` (the
+    /// parameter registry); only the starting AMM can still be refused here.
     pub fn new(
         preset: Preset,
         market: &MarketConfig,
@@ -280,61 +212,10 @@ impl MarketEnv {
         oracle: &OracleConfig,
         traders: &TraderConfig,
     ) -> Result<Self, EnvError> {
-        mdp.validate()?;
         let mut start = market.amm()?;
         if preset == Preset::Paper {
             // The paper's actions set the price directly; its reward ignores costs.
             start.set_rules(AmmRules::unchecked());
-        }
-        check(
-            (0.0..=1.0).contains(&traders.informed_prob),
-            "traders.informed_prob",
-            traders.informed_prob,
-            "must be in [0, 1]",
-        )?;
-        check(
-            traders.size_noise.is_finite() && (0.0..=3.0).contains(&traders.size_noise),
-            "traders.size_noise",
-            traders.size_noise,
-            "must be in [0, 3]",
-        )?;
-        let v = traders.volume;
-        for (name, x) in [
-            ("traders.volume.beta0", v.beta0),
-            ("traders.volume.beta_price", v.beta_price),
-            ("traders.volume.beta_k", v.beta_k),
-        ] {
-            check(x.is_finite(), name, x, "must be finite")?;
-        }
-        check(
-            oracle.volatility.is_finite() && (0.0..=1.0).contains(&oracle.volatility),
-            "oracle.volatility",
-            oracle.volatility,
-            "must be in [0, 1]",
-        )?;
-        check(
-            oracle.drift.is_finite() && oracle.drift.abs() <= 0.5,
-            "oracle.drift",
-            oracle.drift,
-            "must be in [-0.5, 0.5]",
-        )?;
-        if let Some(&p) = oracle.series.iter().find(|p| !(p.is_finite() && **p > 0.0)) {
-            return Err(EnvError::Invalid {
-                name: "oracle.series",
-                value: p,
-                reason: "every price must be positive and finite",
-            });
-        }
-        if preset == Preset::Control {
-            if let Some(min) = start.rules().min_k_ratio {
-                let r = 1.0 / (1.0 + mdp.kappa);
-                check(
-                    r >= min,
-                    "mdp.kappa",
-                    mdp.kappa,
-                    "k down would cut √k by more than the rules allow",
-                )?;
-            }
         }
         let oracle_state = Oracle::start(oracle, start.mark_price(), 0);
         let mut env = Self {

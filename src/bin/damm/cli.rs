@@ -17,6 +17,8 @@ use damm::learn::EvalStats;
 use damm::mdp::Preset;
 use damm::reward::{ols, Transform};
 use damm::session::Session;
+
+use crate::param_args::ParamArgs;
 use serde_json::{json, Value};
 
 const EXAMPLES: &str = "\
@@ -54,9 +56,6 @@ enum Command {
     Eval {
         #[command(flatten)]
         run: RunArgs,
-        /// Number of evaluation seeds.
-        #[arg(long)]
-        seeds: Option<u32>,
         #[arg(long)]
         out: Option<PathBuf>,
     },
@@ -336,26 +335,9 @@ struct RunArgs {
     /// The playground's URL hash (with or without '#'), e.g. 'preset=paper&seed=3'.
     #[arg(long)]
     url: Option<String>,
-    /// paper or control.
-    #[arg(long)]
-    preset: Option<String>,
-    #[arg(long)]
-    seed: Option<u32>,
-    /// Training episodes.
-    #[arg(long)]
-    episodes: Option<u32>,
-    /// λi, probability that a trader is informed.
-    #[arg(long)]
-    informed: Option<f64>,
-    /// γ, discount.
-    #[arg(long)]
-    gamma: Option<f64>,
-    /// α₀, initial step size.
-    #[arg(long)]
-    alpha: Option<f64>,
-    /// Steps per episode.
-    #[arg(long)]
-    episode_len: Option<u32>,
+    /// The registry's shorthand flags (`--informed 0.3`, `--gamma 0.99`, …).
+    #[command(flatten)]
+    params: ParamArgs,
     /// Any other parameter as path=value (repeatable), e.g. --set mdp.kappa=0.01.
     #[arg(long = "set")]
     set: Vec<String>,
@@ -394,38 +376,12 @@ impl RunArgs {
             (None, Some(h)) => Config::from_hash(h).map_err(|e| format!("--url: {e}"))?,
             (None, None) => Config::default(),
         };
-        let mut set = |path: &str, v: String| -> CliResult<()> {
-            cfg = cfg.with_param(path, &v).map_err(|e| e.to_string())?;
-            Ok(())
-        };
-        if let Some(p) = &self.preset {
-            match p.as_str() {
-                "paper" | "control" => set("preset", p.clone())?,
-                _ => return Err(format!("--preset {p}: expected paper or control")),
-            }
-        }
-        // Each main flag is a shorthand for one config path.
-        let flags = [
-            ("seed", self.seed.map(|v| v.to_string())),
-            ("learn.episodes", self.episodes.map(|v| v.to_string())),
-            (
-                "traders.informed_prob",
-                self.informed.map(|v| v.to_string()),
-            ),
-            ("learn.discount", self.gamma.map(|v| v.to_string())),
-            ("learn.alpha", self.alpha.map(|v| v.to_string())),
-            ("mdp.episode_len", self.episode_len.map(|v| v.to_string())),
-        ];
-        for (path, value) in flags {
-            if let Some(v) = value {
-                set(path, v)?;
-            }
-        }
+        self.params.apply(&mut cfg).map_err(|e| e.to_string())?;
         for kv in &self.set {
             let (k, v) = kv
                 .split_once('=')
                 .ok_or_else(|| format!("--set {kv}: expected path=value"))?;
-            set(k, v.to_string())?;
+            damm::params::set(&mut cfg, k, v).map_err(|e| e.to_string())?;
         }
         if let Some(m) = &self.oracle_market {
             let index = damm::data::MARKETS
@@ -599,14 +555,8 @@ fn print_table(stats: &[EvalStats]) {
     }
 }
 
-fn cmd_eval(run: &RunArgs, seeds: Option<u32>, out: Option<&Path>) -> CliResult<ExitCode> {
-    let mut cfg = run.config()?;
-    if let Some(n) = seeds {
-        cfg = cfg
-            .with_param("eval.seeds", &n.to_string())
-            .map_err(|e| e.to_string())?;
-        cfg.validate().map_err(|e| e.to_string())?;
-    }
+fn cmd_eval(run: &RunArgs, out: Option<&Path>) -> CliResult<ExitCode> {
+    let cfg = run.config()?;
     if cfg.preset != Preset::Control {
         eprintln!(
             "note: the baselines are meant for the control preset; paper runs use the same table"
@@ -763,7 +713,7 @@ pub fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Amm { out } => cmd_amm(out.as_deref()),
         Command::Train(args) => cmd_train(args),
-        Command::Eval { run, seeds, out } => cmd_eval(run, *seeds, out.as_deref()),
+        Command::Eval { run, out } => cmd_eval(run, out.as_deref()),
         Command::FitVolume {
             csv: Some(csv),
             x,
