@@ -259,7 +259,8 @@ fn references(src: &str, path: &[String]) -> Vec<(String, usize)> {
     };
     let mut i = 0;
     while i < s.len() {
-        let at_path_start = !ident_char(prev(&s, i)) && !(i >= 2 && s[i - 2..i] == [':', ':']);
+        let after_path_sep = i >= 2 && s[i - 2..i] == [':', ':'];
+        let at_path_start = !(ident_char(prev(&s, i)) || after_path_sep);
         if at_path_start && s[i..].starts_with(&['c', 'r', 'a', 't', 'e', ':', ':']) {
             let j = i + 7;
             if s.get(j) == Some(&'{') {
