@@ -3,7 +3,7 @@
 //! The seed paper links trading volume to price and liquidity with a linear regression,
 //! volume = β0 + β1·f(price) + β2·g(k), and rewards the protocol with the fee-pool inflow
 //! volume·fee·tranche. The `control` MDP uses a cost-aware reward instead (see
-//! `shared/notes/modeling.md`): fee share − adjustment costs + funding kept.
+//! `docs/modeling.md` §1–3): fee share − adjustment costs + funding kept.
 //! This module is pure arithmetic; it does not simulate anything.
 
 use serde::{Deserialize, Serialize};
@@ -42,7 +42,8 @@ impl Transform {
     }
 }
 
-/// Volume per step in USD: β0 + β1·f(price) + β2·g(k), with k = √k² (paper §RL; spec §10).
+/// Volume per step in USD: β0 + β1·f(price) + β2·g(k), with k = √k² (paper §RL;
+/// docs/amm-formulas.md §10).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct VolumeModel {

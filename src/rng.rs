@@ -2,7 +2,7 @@
 //!
 //! PCG-64 (MCG variant, from `rand_pcg`) draws only `u64`s here, converted to floats and
 //! indices explicitly, so a seed gives the same stream natively and in wasm32, where
-//! `usize` is narrower (modeling note 8). Normals use Box–Muller with `libm`, whose
+//! `usize` is narrower (docs/modeling.md §8). Normals use Box–Muller with `libm`, whose
 //! transcendental functions are bit-identical on both targets.
 
 use rand::{Rng, SeedableRng};

@@ -1,5 +1,5 @@
 //! Drift's own recorded repeg and k-update costs (`data/curve_history_hist.csv`),
-//! reproduced from each record's before-state with the spec's formulas.
+//! reproduced from each record's before-state with the formulas of `docs/amm-formulas.md` §5–6.
 
 use damm::data::{parse_curve_history, EventKind};
 
@@ -38,7 +38,8 @@ fn recorded_costs_are_reproduced() {
             k_abs.push(err);
         }
         // On-chain rounding (1e-6 USD units, or peg×1e-6 ≈ $0.057 for BTC before 4 Jan 2022,
-        // spec §3) explains differences of a few cents; nothing larger is acceptable.
+        // docs/amm-formulas.md §3) explains differences of a few cents; nothing larger is
+        // acceptable.
         assert!(
             err <= 0.06 + 1e-6 * e.cost.abs(),
             "record {} ({:?}, {}): model {model}, recorded {}",

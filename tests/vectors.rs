@@ -1,5 +1,6 @@
 //! Every case of the Drift reference vectors (`tests/fixtures/drift-amm-vectors.json`,
-//! from `shared/reference/`), reproduced within 1e-9 relative error (absolute floor 1e-9).
+//! described in `docs/amm-formulas.md` §11), reproduced within 1e-9 relative error (absolute floor
+//! 1e-9).
 
 use damm::amm::{self, ops, Amm, AmmInit};
 use serde_json::Value;

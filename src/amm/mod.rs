@@ -7,18 +7,19 @@
 //! It knows nothing of traders, oracles or learning; see `market` and `mdp` for those.
 //!
 //! Units: base amounts in base-asset units, quote reserves in unpegged quote units,
-//! money in USD. Formulas cite `shared/reference/drift-amm.md` (the "spec") by section.
+//! money in USD. Formulas cite `docs/amm-formulas.md` by section.
 
 pub mod ops;
 
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-/// Drift v1's default taker fee, 10/10000 of the quote notional (spec §4).
+/// Drift v1's default taker fee, 10/10000 of the quote notional (docs/amm-formulas.md §4).
 pub const DRIFT_FEE_RATE: f64 = 0.001;
-/// Share of fees reserved by the 50% rule: the pool may not fall below F·½ (spec §4).
+/// Share of fees reserved by the 50% rule: the pool may not fall below F·½
+/// (docs/amm-formulas.md §4).
 pub const TRANCHE: f64 = 0.5;
-/// Smallest √k ratio of one k update from 19 Jan 2022 (spec §6, v1 commit a5eacdc).
+/// Smallest √k ratio of one k update from 19 Jan 2022 (docs/amm-formulas.md §6, v1 commit a5eacdc).
 pub const DRIFT_MIN_K_RATIO: f64 = 0.975;
 /// Relative tolerance accepted between b·q and s² when both are given.
 const RESERVE_CONSISTENCY_TOL: f64 = 1e-9;
@@ -54,11 +55,11 @@ pub enum AmmError {
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct AmmRules {
-    /// Repegs must leave P ≥ F/2 (v1 `controller/repeg.rs`; spec §4).
+    /// Repegs must leave P ≥ F/2 (v1 `controller/repeg.rs`; docs/amm-formulas.md §4).
     pub repeg_floor: bool,
-    /// A positive k cost must be ≤ P (v1 `lib.rs` update_k; no F/2 floor; spec §4).
+    /// A positive k cost must be ≤ P (v1 `lib.rs` update_k; no F/2 floor; docs/amm-formulas.md §4).
     pub k_cost_within_pool: bool,
-    /// k updates must also leave P ≥ F/2 (not a v1 rule; modeling note 4 for the MDP).
+    /// k updates must also leave P ≥ F/2 (not a v1 rule; docs/modeling.md §4 for the MDP).
     pub k_floor: bool,
     /// Smallest allowed √k ratio per k update (v1 from Jan 2022: 0.975); `None` = no limit.
     pub min_k_ratio: Option<f64>,
@@ -99,7 +100,7 @@ pub struct AmmInit {
     /// Users' net base position N already on the curve (> 0: net long).
     #[serde(default)]
     pub net_base: f64,
-    /// √k; defaults to √(b·q). When given, q is normalised to s²/b (spec §1).
+    /// √k; defaults to √(b·q). When given, q is normalised to s²/b (docs/amm-formulas.md §1).
     #[serde(default)]
     pub sqrt_k: Option<f64>,
     #[serde(default)]
@@ -204,39 +205,41 @@ fn non_negative(name: &'static str, value: f64) -> Result<f64, AmmError> {
     }
 }
 
-/// Mark price (q/b)·p (spec §2; v1 `math/amm.rs` calculate_price).
+/// Mark price (q/b)·p (docs/amm-formulas.md §2; v1 `math/amm.rs` calculate_price).
 pub fn mark_price(base_reserve: f64, quote_reserve: f64, peg: f64) -> f64 {
     quote_reserve / base_reserve * peg
 }
 
-/// Terminal price s²·p/(b+N)², the mark once every position is closed (spec §2).
+/// Terminal price s²·p/(b+N)², the mark once every position is closed (docs/amm-formulas.md §2).
 pub fn terminal_price(base_reserve: f64, sqrt_k: f64, peg: f64, net_base: f64) -> f64 {
     let bt = base_reserve + net_base;
     sqrt_k / bt * (sqrt_k / bt) * peg
 }
 
-/// q − q_t = q·N/(b+N) when b·q = s²: the cancellation-free form (spec §2).
+/// q − q_t = q·N/(b+N) when b·q = s²: the cancellation-free form (docs/amm-formulas.md §2).
 fn quote_to_close(base_reserve: f64, quote_reserve: f64, net_base: f64) -> f64 {
     quote_reserve * net_base / (base_reserve + net_base)
 }
 
-/// Net market value V = (q − s²/(b+N))·p of the users' net position (spec §2).
+/// Net market value V = (q − s²/(b+N))·p of the users' net position (docs/amm-formulas.md §2).
 pub fn net_value(base_reserve: f64, quote_reserve: f64, peg: f64, net_base: f64) -> f64 {
     quote_to_close(base_reserve, quote_reserve, net_base) * peg
 }
 
-/// Repeg cost C = (q − s²/(b+N))·(p1 − p0) (spec §5; v2 `math/repeg.rs` calculate_repeg_cost).
+/// Repeg cost C = (q − s²/(b+N))·(p1 − p0) (docs/amm-formulas.md §5; v2 `math/repeg.rs`
+/// calculate_repeg_cost).
 pub fn repeg_cost(base_reserve: f64, quote_reserve: f64, net_base: f64, p0: f64, p1: f64) -> f64 {
     quote_to_close(base_reserve, quote_reserve, net_base) * (p1 - p0)
 }
 
-/// k cost C = p·q·N²·(r−1)/((r·b+N)(b+N)), r = s1/s0 (spec §6, closed form).
+/// k cost C = p·q·N²·(r−1)/((r·b+N)(b+N)), r = s1/s0 (docs/amm-formulas.md §6, closed form).
 pub fn k_cost(base_reserve: f64, quote_reserve: f64, peg: f64, net_base: f64, ratio: f64) -> f64 {
     peg * quote_reserve * net_base * net_base * (ratio - 1.0)
         / ((ratio * base_reserve + net_base) * (base_reserve + net_base))
 }
 
-/// √k ratio whose k cost equals budget B: (p·q·N² + B·N·(b+N))/(p·q·N² − B·b·(b+N)) (spec §6).
+/// √k ratio whose k cost equals budget B: (p·q·N² + B·N·(b+N))/(p·q·N² − B·b·(b+N))
+/// (docs/amm-formulas.md §6).
 pub fn budgeted_k_ratio(
     base_reserve: f64,
     quote_reserve: f64,
@@ -249,17 +252,19 @@ pub fn budgeted_k_ratio(
     (pqn2 + budget * net_base * bn) / (pqn2 - budget * base_reserve * bn)
 }
 
-/// Peg that puts the mark at `target` with unchanged reserves: p = P·b/q (spec §2).
+/// Peg that puts the mark at `target` with unchanged reserves: p = P·b/q (docs/amm-formulas.md §2).
 pub fn peg_for_price(base_reserve: f64, quote_reserve: f64, target: f64) -> f64 {
     target * base_reserve / quote_reserve
 }
 
-/// Hourly funding rate (mark_twap − oracle_twap)/(24 h / period) in USD per base unit (spec §7).
+/// Hourly funding rate (mark_twap − oracle_twap)/(24 h / period) in USD per base unit
+/// (docs/amm-formulas.md §7).
 pub fn funding_rate(mark_twap: f64, oracle_twap: f64, period_hours: f64) -> f64 {
     (mark_twap - oracle_twap) / (24.0 / period_hours.max(1.0))
 }
 
-/// Funding rate with the spread clamped to ±oracle_twap/divisor (spec §7, v1 63613fb / v2 tiers).
+/// Funding rate with the spread clamped to ±oracle_twap/divisor (docs/amm-formulas.md §7, v1
+/// 63613fb / v2 tiers).
 pub fn funding_rate_clamped(
     mark_twap: f64,
     oracle_twap: f64,
@@ -271,7 +276,8 @@ pub fn funding_rate_clamped(
     spread / (24.0 / period_hours.max(1.0))
 }
 
-/// Signed quote (USD; > 0 long) that moves the mark to `target`: b* = √(s²p/P*), q* = s²/b* (spec §2).
+/// Signed quote (USD; > 0 long) that moves the mark to `target`: b* = √(s²p/P*), q* = s²/b*
+/// (docs/amm-formulas.md §2).
 pub fn target_price_trade(
     base_reserve: f64,
     quote_reserve: f64,
@@ -379,17 +385,17 @@ impl Amm {
         self.rules = rules;
     }
 
-    /// Mark price (q/b)·p (spec §2).
+    /// Mark price (q/b)·p (docs/amm-formulas.md §2).
     pub fn mark_price(&self) -> f64 {
         mark_price(self.base_reserve, self.quote_reserve, self.peg)
     }
 
-    /// Terminal price s²·p/(b+N)² (spec §2).
+    /// Terminal price s²·p/(b+N)² (docs/amm-formulas.md §2).
     pub fn terminal_price(&self) -> f64 {
         terminal_price(self.base_reserve, self.sqrt_k, self.peg, self.net_base)
     }
 
-    /// Signed USD value of closing the users' net position on the curve (spec §2).
+    /// Signed USD value of closing the users' net position on the curve (docs/amm-formulas.md §2).
     pub fn net_value(&self) -> f64 {
         net_value(
             self.base_reserve,
@@ -399,7 +405,7 @@ impl Amm {
         )
     }
 
-    /// Fee-pool budget above the 50% floor, P − F/2 (spec §4).
+    /// Fee-pool budget above the 50% floor, P − F/2 (docs/amm-formulas.md §4).
     pub fn spendable(&self) -> f64 {
         self.fee_pool - TRANCHE * self.total_fee
     }
@@ -430,7 +436,8 @@ impl Amm {
         fee
     }
 
-    /// Trades `amount` USD of quote: a long adds q += A/p, a short removes it (spec §3).
+    /// Trades `amount` USD of quote: a long adds q += A/p, a short removes it
+    /// (docs/amm-formulas.md §3).
     pub fn trade_quote(&mut self, side: Side, amount: f64) -> Result<Fill, AmmError> {
         positive("amount", amount)?;
         let dq = amount / self.peg;
@@ -452,7 +459,8 @@ impl Amm {
         self.settle_trade(side, b1, q1, base, amount)
     }
 
-    /// Trades `amount` base units: a long removes b −= B, a short adds b += B (spec §3).
+    /// Trades `amount` base units: a long removes b −= B, a short adds b += B
+    /// (docs/amm-formulas.md §3).
     pub fn trade_base(&mut self, side: Side, amount: f64) -> Result<Fill, AmmError> {
         positive("amount", amount)?;
         let b1 = match side {
@@ -510,7 +518,7 @@ impl Amm {
         })
     }
 
-    /// Repeg cost of moving to `new_peg`, without applying it (spec §5).
+    /// Repeg cost of moving to `new_peg`, without applying it (docs/amm-formulas.md §5).
     pub fn repeg_cost(&self, new_peg: f64) -> f64 {
         repeg_cost(
             self.base_reserve,
@@ -521,7 +529,8 @@ impl Amm {
         )
     }
 
-    /// Applies a cost to P under Drift's pool rules (spec §4), or says why it cannot.
+    /// Applies a cost to P under Drift's pool rules (docs/amm-formulas.md §4), or says why it
+    /// cannot.
     fn pool_after_cost(&self, cost: f64, floor: bool, within_pool: bool) -> Result<f64, AmmError> {
         if cost <= 0.0 {
             return Ok(self.fee_pool - cost);
@@ -546,7 +555,8 @@ impl Amm {
         Ok(self.fee_pool - cost)
     }
 
-    /// Changes the peg, paying or earning C = (q − q_t)·Δp (spec §5; v1 `controller/repeg.rs`).
+    /// Changes the peg, paying or earning C = (q − q_t)·Δp (docs/amm-formulas.md §5; v1
+    /// `controller/repeg.rs`).
     pub fn repeg(&mut self, new_peg: f64) -> Result<Fill, AmmError> {
         positive("peg", new_peg)?;
         if new_peg == self.peg {
@@ -563,7 +573,7 @@ impl Amm {
     }
 
     /// Peg of the largest repeg toward `oracle` that Drift v1 allows: prices move toward the
-    /// oracle and neither the mark nor the terminal price crosses it (spec §5, v1
+    /// oracle and neither the mark nor the terminal price crosses it (docs/amm-formulas.md §5, v1
     /// `controller/repeg.rs` step 3, with a zero confidence band). Both prices scale with the
     /// peg, so the move is the factor O/mark or O/terminal nearer to 1; `None` when the
     /// oracle lies between the two prices (no move toward it keeps both on their side) or
@@ -585,7 +595,8 @@ impl Amm {
         (peg.is_finite() && peg > 0.0 && peg != self.peg).then_some(peg)
     }
 
-    /// k cost of moving √k to `new_sqrt_k`, without applying it (spec §6, closed form).
+    /// k cost of moving √k to `new_sqrt_k`, without applying it (docs/amm-formulas.md §6, closed
+    /// form).
     pub fn k_cost(&self, new_sqrt_k: f64) -> f64 {
         k_cost(
             self.base_reserve,
@@ -596,7 +607,8 @@ impl Amm {
         )
     }
 
-    /// Scales the reserves by r = s1/s0 (b′ = r·b, q′ = s1²/b′) and pays the k cost (spec §6).
+    /// Scales the reserves by r = s1/s0 (b′ = r·b, q′ = s1²/b′) and pays the k cost
+    /// (docs/amm-formulas.md §6).
     pub fn update_k(&mut self, new_sqrt_k: f64) -> Result<Fill, AmmError> {
         positive("sqrt_k", new_sqrt_k)?;
         let ratio = new_sqrt_k / self.sqrt_k;
@@ -633,7 +645,8 @@ impl Amm {
     }
 
     /// Settles funding at `rate` (USD per base unit; longs pay when > 0) against the AMM,
-    /// which holds −N: it receives N·rate, and pays out at most down to P = F/2 (spec §7).
+    /// which holds −N: it receives N·rate, and pays out at most down to P = F/2
+    /// (docs/amm-formulas.md §7).
     /// Returns the signed amount the protocol received.
     pub fn settle_funding(&mut self, rate: f64) -> Result<f64, AmmError> {
         finite("funding rate", rate)?;

@@ -227,7 +227,7 @@ fn legend_at<'a, DB: DrawingBackend + 'a, CT: plotters::coord::CoordTranslate>(
 }
 
 /// The x·y = k curve in peg-adjusted quote (USD) against base, the reserve point, and the
-/// point a long of `trade` USD moves it to (spec §2–3).
+/// point a long of `trade` USD moves it to (docs/amm-formulas.md §2–3).
 pub fn price_curve<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     snap: &Snapshot,
@@ -269,7 +269,7 @@ pub fn price_curve<DB: DrawingBackend>(
         )))?
         .label(format!("now: mark {:.4}", a.mark_price))
         .legend(|(x, yy)| Circle::new((x + 8, yy), 4, BLUE.filled()));
-    // A long of `trade` USD: q′ = q + trade/p, b′ = k/q′ (spec §3).
+    // A long of `trade` USD: q′ = q + trade/p, b′ = k/q′ (docs/amm-formulas.md §3).
     let q1 = a.quote_reserve + trade.abs() / p;
     let b1 = k / q1;
     if trade.abs() > 0.0 && b1 > x0 {

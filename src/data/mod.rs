@@ -1,8 +1,8 @@
 //! Drift v1 flat data (drift-flat-data): typed records from the CSV files.
 //!
 //! Drift's history files keep raw fixed-point integers; this module is the one place they
-//! are converted to plain units (spec §8; `data/README.md`): reserves, √k and base amounts
-//! /1e13, peg /1e3, prices /1e10, USD /1e6, funding rates /1e14. A malformed file returns a
+//! are converted to plain units (docs/amm-formulas.md §8; `data/README.md`): reserves, √k
+//! and base amounts /1e13, peg /1e3, prices /1e10, USD /1e6, funding rates /1e14. A malformed file returns a
 //! `DataError` naming the line and the column; nothing here panics on input.
 
 pub mod dataset;
@@ -106,7 +106,7 @@ impl CurveEvent {
             .map_or_else(|| self.market_index.to_string(), |s| s.to_string())
     }
 
-    /// The cost the spec's formulas give from the before-state (spec §5, §6).
+    /// The cost the formulas give from the before-state (docs/amm-formulas.md §5, §6).
     pub fn model_cost(&self) -> f64 {
         match self.kind() {
             EventKind::Repeg => crate::amm::repeg_cost(
@@ -352,7 +352,7 @@ pub fn parse_curve_history(text: &str) -> Result<Vec<CurveEvent>, DataError> {
             fee_pool: c(16).signed(QUOTE_PRECISION)?,
             cost: c(17).signed(QUOTE_PRECISION)?,
         };
-        // b·q = s² must hold (spec §1); a mismatch means a wrong column or unit.
+        // b·q = s² must hold (docs/amm-formulas.md §1); a mismatch means a wrong column or unit.
         let rel =
             (ev.base_before * ev.quote_before / (ev.sqrt_k_before * ev.sqrt_k_before) - 1.0).abs();
         if rel > 1e-6 {

@@ -1,8 +1,8 @@
 //! Baseline and learned policies for the market, and their evaluation over seeds.
 //!
 //! Static never adjusts; the Drift-style rule repegs to the oracle when the gap exceeds a
-//! threshold and the fee pool can pay (spec §5, v2 formulaic repeg in spirit; it never
-//! touches k); Greedy follows a Q table. Evaluation runs each policy on the same seeds
+//! threshold and the fee pool can pay (docs/amm-formulas.md §5, v2 formulaic repeg in spirit;
+//! it never touches k); Greedy follows a Q table. Evaluation runs each policy on the same seeds
 //! (common random numbers: actions draw no randomness), from the configured market.
 
 use serde::{Deserialize, Serialize};

@@ -1,8 +1,8 @@
 //! Tabular Q-learning with ε-greedy exploration over masked actions.
 //!
 //! Q(s,a) ← Q(s,a) + α_n·(r + γ·max_{a′ available} Q(s′,a′) − Q(s,a)) (Watkins 1989), with a
-//! per-pair step size α_n = max(α_min, α₀/n^ω) read from a precomputed table (modeling
-//! note 9: `powf` is slow in wasm). Tables are flat `Vec<f64>` indexed s·|A| + a; a step
+//! per-pair step size α_n = max(α_min, α₀/n^ω) read from a precomputed table (docs/modeling.md
+//! §9: `powf` is slow in wasm). Tables are flat `Vec<f64>` indexed s·|A| + a; a step
 //! allocates nothing.
 
 use serde::{Deserialize, Serialize};

@@ -6,9 +6,10 @@
 //! −1 so mark = oracle·(1 + δ). Reward: R = volume·fee·tranche of the step's trade.
 //!
 //! **control** — the operator's problem the paper is after. State: imbalance bin × bin of
-//! (mark − oracle)/oracle × level of √k (modeling note 5). Actions {hold, repeg to oracle,
-//! √k·(1+κ), √k/(1+κ)}, masked by Drift's rules (note 4). Reward: fee share − adjustment
-//! cost + funding kept (note 1–2; optional counterparty PnL at the oracle, off by default).
+//! (mark − oracle)/oracle × level of √k (docs/modeling.md §5). Actions {hold, repeg to oracle,
+//! √k·(1+κ), √k/(1+κ)}, masked by Drift's rules (docs/modeling.md §4). Reward: fee share −
+//! adjustment cost + funding kept (docs/modeling.md §1–2; optional counterparty PnL at the
+//! oracle, off by default).
 //!
 //! One step: the action is applied with its Drift cost → the oracle moves → one trader
 //! arrives and trades → funding for the step is settled (control) → reward → next state.
@@ -77,7 +78,7 @@ impl Default for MarketConfig {
             fee_rate: amm::DRIFT_FEE_RATE,
             total_fee: 20_000.0,
             fee_pool: 15_000.0,
-            // Drift v1's rules plus the F/2 floor on k costs (modeling note 4).
+            // Drift v1's rules plus the F/2 floor on k costs (docs/modeling.md §4).
             rules: AmmRules {
                 k_floor: true,
                 ..AmmRules::default()
@@ -121,13 +122,15 @@ pub struct MdpConfig {
     pub delta: f64,
     /// κ: relative √k step of the k actions.
     pub kappa: f64,
-    /// Settle funding every step (control): rate = (mark − oracle)/24 per hour (spec §7).
+    /// Settle funding every step (control): rate = (mark − oracle)/24 per hour
+    /// (docs/amm-formulas.md §7).
     pub funding: bool,
     /// Clamp the funding spread to ±oracle/33 (v1 from 26 Jan 2022).
     pub funding_clamp: bool,
-    /// Add the AMM's counterparty PnL marked at the oracle to the reward (note 1: a money pump).
+    /// Add the AMM's counterparty PnL marked at the oracle to the reward (docs/modeling.md §1: a
+    /// money pump).
     pub counterparty_pnl: bool,
-    /// Start each training episode from a random imbalance, gap and k level (note 10).
+    /// Start each training episode from a random imbalance, gap and k level (docs/modeling.md §10).
     pub exploring_starts: bool,
     /// Steps per episode T (one step ≈ one hour of funding).
     pub episode_len: u32,
@@ -269,7 +272,7 @@ impl MarketEnv {
     }
 
     /// Starts an episode from the configured market; with `explore`, from a random
-    /// imbalance, gap and √k level (exploring starts, modeling note 10).
+    /// imbalance, gap and √k level (exploring starts, docs/modeling.md §10).
     pub fn reset_with(&mut self, rng: &mut SimRng, explore: bool) -> usize {
         self.amm = self.start;
         self.k_level = 0;
@@ -367,7 +370,8 @@ impl MarketEnv {
         use control_action::*;
         let kappa = self.mdp.kappa;
         match action {
-            // Drift v1: toward the oracle, neither mark nor terminal crossing it (spec §5).
+            // Drift v1: toward the oracle, neither mark nor terminal crossing it
+            // (docs/amm-formulas.md §5).
             REPEG => match amm.peg_toward(self.oracle.price()) {
                 Some(p) => amm.repeg(p).map(|f| f.cost),
                 None => Err(AmmError::InvalidParameter {
@@ -481,7 +485,7 @@ impl Env for MarketEnv {
                 informed = order.kind == TraderKind::Informed;
             }
         }
-        // 4. Funding on the users' net position, settled against the AMM (spec §7).
+        // 4. Funding on the users' net position, settled against the AMM (docs/amm-formulas.md §7).
         if self.preset == Preset::Control && self.mdp.funding {
             let (m, o) = (self.amm.mark_price(), self.oracle.price());
             let rate = if self.mdp.funding_clamp {

@@ -3,7 +3,7 @@
 //! explicit tabular MDP (`tabular`) whose exact solution is known, used to test learners.
 //!
 //! An `Env` exposes a finite state index, a finite action set and, per state, a mask of the
-//! actions that are available (Drift's constraints are masks, not penalties: modeling note 4).
+//! actions that are available (Drift's constraints are masks, not penalties: docs/modeling.md §4).
 
 pub mod market_env;
 pub mod tabular;
