@@ -14,6 +14,9 @@
 //! Drift's own test vectors to about 1e-6 relative, and tiny costs to about 1e-5 USD. It
 //! does not model dynamic spreads, oracle validity beyond "price > 0", TWAPs, the admin
 //! repeg or market settlement.
+//!
+//! Section marks (§) in this file refer to `docs/drift-v2-rules.md`; each function also
+//! names the Drift function it follows (`drift-labs/protocol-v2`, `programs/drift/src/`).
 
 use serde::{Deserialize, Serialize};
 
@@ -762,7 +765,7 @@ pub enum ContractTier {
 }
 
 impl ContractTier {
-    /// The funding spread is clamped to ±oracle_twap / this (§3.3).
+    /// The funding spread is clamped to ±oracle_twap / this (§3.1).
     pub fn funding_clamp_divisor(self) -> f64 {
         match self {
             ContractTier::A | ContractTier::B => 33.0,
@@ -774,12 +777,12 @@ impl ContractTier {
     }
 }
 
-/// Largest |spread| the funding rate may use, oracle_twap / divisor, USD (§3.3).
+/// Largest |spread| the funding rate may use, oracle_twap / divisor, USD (§3.1).
 pub fn max_funding_spread(oracle_twap: f64, tier: ContractTier) -> f64 {
     oracle_twap / tier.funding_clamp_divisor()
 }
 
-/// v2 funding rate per period, USD per base unit (Drift `math/funding.rs`; §3.3): the
+/// v2 funding rate per period, USD per base unit (Drift `math/funding.rs`; §3.1): the
 /// spread mark_twap − oracle_twap plus the offset |oracle_twap|/5000, clamped by tier,
 /// over 24/period_hours.
 pub fn funding_rate_v2(
@@ -800,7 +803,7 @@ pub fn funding_rate_v2(
     ))
 }
 
-/// The AMM's share of one funding payment (§3.4).
+/// The AMM's share of one funding payment (§3.2).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct FundingSplit {
     /// U = rate·N, the AMM's uncapped funding pnl (> 0 received). Formulaic k uses X = −U.
@@ -817,7 +820,7 @@ pub struct FundingSplit {
     pub short_rate: Option<f64>,
 }
 
-/// The receiving side's rate when the AMM's payment is capped (§3.4): it gets what the
+/// The receiving side's rate when the AMM's payment is capped (§3.2): it gets what the
 /// payers pay plus the capped AMM share, spread over its gross base.
 fn capped_receiving_rate(rate: f64, limit: f64, market: &V2Market) -> (Option<f64>, Option<f64>) {
     let (payers, receivers) = if rate > 0.0 {
@@ -837,7 +840,7 @@ fn capped_receiving_rate(rate: f64, limit: f64, market: &V2Market) -> (Option<f6
 }
 
 /// Splits funding at `rate` between users and the AMM, which holds −N (Drift
-/// `math/funding.rs` calculate_funding_rate_long_short; §3.4). When the AMM pays, it pays
+/// `math/funding.rs` calculate_funding_rate_long_short; §3.2). When the AMM pays, it pays
 /// at most a third of the fee budget B0 per period, and the receiving side's rate is cut.
 /// Errors if a capped payment would leave P below F/2 (InvalidFundingProfitability).
 pub fn funding_split(market: &V2Market, rate: f64) -> Result<FundingSplit, AmmError> {
