@@ -10,6 +10,7 @@
 //! money in USD. Formulas cite `docs/amm-formulas.md` by section.
 
 pub mod ops;
+pub mod v2;
 
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
@@ -217,7 +218,8 @@ pub fn terminal_price(base_reserve: f64, sqrt_k: f64, peg: f64, net_base: f64) -
 }
 
 /// q − q_t = q·N/(b+N) when b·q = s²: the cancellation-free form (docs/amm-formulas.md §2).
-fn quote_to_close(base_reserve: f64, quote_reserve: f64, net_base: f64) -> f64 {
+/// It is the repeg cost per unit of peg, in USD (docs/drift-v2-rules.md §1.2).
+pub fn quote_to_close(base_reserve: f64, quote_reserve: f64, net_base: f64) -> f64 {
     quote_reserve * net_base / (base_reserve + net_base)
 }
 
@@ -618,13 +620,7 @@ impl Amm {
                 return Err(AmmError::KDecreaseTooLarge { ratio, min });
             }
         }
-        let b1 = self.base_reserve * ratio;
-        if b1 + self.net_base <= 0.0 {
-            return Err(AmmError::Insolvent {
-                net_base: self.net_base,
-                base_reserve: b1,
-            });
-        }
+        let (b1, q1) = self.rescaled_reserves(new_sqrt_k)?;
         let cost = self.k_cost(new_sqrt_k);
         if !cost.is_finite() {
             return Err(AmmError::InvalidParameter {
@@ -635,8 +631,50 @@ impl Amm {
         }
         let pool = self.pool_after_cost(cost, self.rules.k_floor, self.rules.k_cost_within_pool)?;
         self.base_reserve = b1;
-        self.quote_reserve = new_sqrt_k * new_sqrt_k / b1;
+        self.quote_reserve = q1;
         self.sqrt_k = new_sqrt_k;
+        self.fee_pool = pool;
+        Ok(Fill {
+            cost,
+            ..Fill::default()
+        })
+    }
+
+    /// Reserves after moving √k to `new_sqrt_k` at an unchanged mark: b′ = b·s1/s0,
+    /// q′ = s1²/b′ (spec §6), refused if the net position could no longer be closed.
+    fn rescaled_reserves(&self, new_sqrt_k: f64) -> Result<(f64, f64), AmmError> {
+        let b1 = self.base_reserve * (new_sqrt_k / self.sqrt_k);
+        if b1 + self.net_base <= 0.0 {
+            return Err(AmmError::Insolvent {
+                net_base: self.net_base,
+                base_reserve: b1,
+            });
+        }
+        Ok((b1, new_sqrt_k * new_sqrt_k / b1))
+    }
+
+    /// Applies an adjustment already decided elsewhere (e.g. by [`v2::v2_step`]): sets √k
+    /// (rebuilding b, q with b·q = s² as [`Amm::update_k`] does), sets the peg, and takes
+    /// `cost` out of P (a negative cost adds to P). No fee-pool rule is checked here: the
+    /// caller's rules have decided that, and P may go negative (as Drift v2 allows for an
+    /// out-of-band repeg, `docs/drift-v2-rules.md` §1.5). Nothing changes on error.
+    pub fn apply_adjustment(&mut self, sqrt_k: f64, peg: f64, cost: f64) -> Result<Fill, AmmError> {
+        positive("sqrt_k", sqrt_k)?;
+        positive("peg", peg)?;
+        finite("cost", cost)?;
+        let (b1, q1) = self.rescaled_reserves(sqrt_k)?;
+        let pool = finite("fee_pool after the cost", self.fee_pool - cost)?;
+        if !(b1.is_finite() && b1 > 0.0 && q1.is_finite() && q1 > 0.0) {
+            return Err(AmmError::InvalidParameter {
+                name: "sqrt_k",
+                value: sqrt_k,
+                reason: "the rebuilt reserves are not positive finite numbers",
+            });
+        }
+        self.base_reserve = b1;
+        self.quote_reserve = q1;
+        self.sqrt_k = sqrt_k;
+        self.peg = peg;
         self.fee_pool = pool;
         Ok(Fill {
             cost,
