@@ -641,7 +641,7 @@ impl Amm {
     }
 
     /// Reserves after moving √k to `new_sqrt_k` at an unchanged mark: b′ = b·s1/s0,
-    /// q′ = s1²/b′ (spec §6), refused if the net position could no longer be closed.
+    /// q′ = s1²/b′ (docs/amm-formulas.md §6), refused if the net position could no longer be closed.
     fn rescaled_reserves(&self, new_sqrt_k: f64) -> Result<(f64, f64), AmmError> {
         let b1 = self.base_reserve * (new_sqrt_k / self.sqrt_k);
         if b1 + self.net_base <= 0.0 {
