@@ -3,6 +3,7 @@
 //! thin WebAssembly binding used by the playground page (wasm32 only).
 
 pub mod amm;
+pub mod analysis;
 pub mod charts;
 pub mod config;
 pub mod data;
@@ -10,7 +11,6 @@ pub mod learn;
 pub mod market;
 pub mod mdp;
 pub mod ml;
-pub mod params;
 pub mod reward;
 pub mod rng;
 pub mod session;

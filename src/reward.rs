@@ -56,7 +56,7 @@ pub struct VolumeModel {
 
 impl Default for VolumeModel {
     /// The best variant of the paper's regression on Drift's history (highest R² of the four):
-    /// volume/h = β0 + β1·√price + β2·√k, fitted by `data::Dataset::best_volume_model` on the
+    /// volume/h = β0 + β1·√price + β2·√k, fitted by `analysis::Dataset::best_volume_model` on the
     /// bundled curve history (149 periods of ≥ 1 h; R² = 0.043; README "Volume regression").
     /// `tests/data.rs` checks these numbers against the fit.
     fn default() -> Self {

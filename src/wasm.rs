@@ -45,8 +45,8 @@ fn to_js<T: Serialize>(v: &T) -> Result<JsValue, JsError> {
 #[wasm_bindgen(js_name = paramSpecs)]
 pub fn param_specs() -> Result<JsValue, JsError> {
     to_js(&serde_json::json!({
-        "params": crate::params::PARAMS,
-        "derived": crate::params::DERIVED,
+        "params": crate::config::params::PARAMS,
+        "derived": crate::config::params::DERIVED,
     }))
 }
 
@@ -151,7 +151,7 @@ impl Playground {
     /// index, `null` for an empty optional).
     pub fn values(&self) -> Result<JsValue, JsError> {
         let map: serde_json::Map<String, serde_json::Value> =
-            crate::params::values(self.session.config())
+            crate::config::params::values(self.session.config())
                 .into_iter()
                 .map(|(k, v)| (k.to_string(), serde_json::json!(v)))
                 .collect();
@@ -248,7 +248,7 @@ impl Playground {
 /// Drift's history in the page: parsed CSVs and the analyses of the Data panel.
 #[wasm_bindgen]
 pub struct DataLab {
-    ds: crate::data::Dataset,
+    ds: crate::analysis::Dataset,
     classifier: Option<crate::ml::classify::SuccessModel>,
     predictor: crate::ml::sequence::ConvNet,
     report: serde_json::Value,
@@ -261,7 +261,7 @@ impl DataLab {
     #[wasm_bindgen(constructor)]
     pub fn new(curve_csv: &str, funding_csv: &str) -> Result<DataLab, JsError> {
         use crate::data::events::LabelRule;
-        let ds = crate::data::Dataset::parse(curve_csv, funding_csv).map_err(js_err)?;
+        let ds = crate::analysis::Dataset::parse(curve_csv, funding_csv).map_err(js_err)?;
         let rule = LabelRule::default();
         let events = ds.events(&rule);
         let fits = ds
@@ -316,9 +316,9 @@ impl DataLab {
         let root = canvas("chart-history")?;
         crate::charts::data::history(&root, &self.ds.curve, market, look).map_err(js_err)?;
         root.present().map_err(js_err)?;
-        let periods = crate::data::volume::volume_periods(
+        let periods = crate::analysis::volume::volume_periods(
             &self.ds.curve,
-            crate::data::dataset::MIN_PERIOD_HOURS,
+            crate::analysis::dataset::MIN_PERIOD_HOURS,
         );
         let fits = self.ds.volume_fits().map_err(js_err)?;
         if let Some(best) = fits
@@ -343,8 +343,10 @@ impl DataLab {
 impl Playground {
     /// The ensemble's recommendation for the simulator's current state (control preset).
     pub fn recommend(&self, lab: &DataLab, min_success: f64) -> Result<JsValue, JsError> {
-        let rec = crate::ml::ensemble::recommend(
-            &self.session,
+        let rec = crate::analysis::ensemble::recommend(
+            self.session.env(),
+            self.session.agent().q(),
+            self.session.shown_trajectory(),
             lab.classifier.as_ref(),
             Some(&lab.predictor),
             min_success,

@@ -2,9 +2,10 @@
 //! and the next-change predictor on the bundled history (fixed numbers).
 #![cfg(not(target_arch = "wasm32"))]
 
-use damm::data::dataset::bundled;
+use damm::analysis::dataset::bundled;
+use damm::analysis::Dataset;
 use damm::data::events::LabelRule;
-use damm::data::{parse_curve_history, parse_funding_history, Dataset};
+use damm::data::{parse_curve_history, parse_funding_history};
 
 fn dataset() -> Dataset {
     Dataset::parse(bundled::CURVE_HISTORY, bundled::FUNDING_HISTORY).unwrap()
@@ -46,7 +47,7 @@ fn volume_regression_table() {
     }
     // An independent check of one variant: the normal equations' residuals are
     // orthogonal to every regressor.
-    let periods = damm::data::volume::volume_periods(&dataset().curve, 1.0);
+    let periods = damm::analysis::volume::volume_periods(&dataset().curve, 1.0);
     let res = &fits[3].fit.residuals;
     let dot_one: f64 = res.iter().sum();
     let dot_price: f64 = res

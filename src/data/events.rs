@@ -72,19 +72,59 @@ pub const FEATURE_NAMES: [&str; 8] = [
     "log10_volume_before",
 ];
 
-impl LabeledEvent {
-    /// The numeric feature vector the classifiers see (known at the time of the event).
-    pub fn features(&self) -> [f64; 8] {
+/// What the success classifiers know of an adjustment when it is made: built here for
+/// Drift's recorded events and by `analysis::ensemble` for the simulator's proposed ones, so
+/// training and inference share one encoding (`vector`, in `FEATURE_NAMES` order).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct EventFeatures {
+    pub is_repeg: bool,
+    /// Δpeg/peg or Δ√k/√k.
+    pub size: f64,
+    /// Open interest (long + short) in USD.
+    pub oi_usd: f64,
+    /// N/(long + short).
+    pub imbalance: f64,
+    /// Cost to the protocol (USD, > 0 paid).
+    pub cost: f64,
+    /// Fee pool P and P/F.
+    pub fee_pool: f64,
+    pub pool_ratio: f64,
+    /// (mark − oracle)/oracle.
+    pub gap: f64,
+    /// Volume per hour (USD) before the event.
+    pub volume: f64,
+}
+
+impl EventFeatures {
+    /// The numeric vector the classifiers see.
+    pub fn vector(&self) -> [f64; FEATURE_NAMES.len()] {
         [
-            (self.kind == EventKind::Repeg) as u8 as f64,
+            self.is_repeg as u8 as f64,
             100.0 * self.size,
-            (self.oi_before.max(1.0)).log10(),
+            self.oi_usd.max(1.0).log10(),
             self.imbalance,
             100.0 * self.cost / self.fee_pool.abs().max(1.0),
             self.pool_ratio,
             100.0 * self.gap,
-            (self.volume_before.max(1.0)).log10(),
+            self.volume.max(1.0).log10(),
         ]
+    }
+}
+
+impl LabeledEvent {
+    /// The event's features, known at the time of the event.
+    pub fn features(&self) -> EventFeatures {
+        EventFeatures {
+            is_repeg: self.kind == EventKind::Repeg,
+            size: self.size,
+            oi_usd: self.oi_before,
+            imbalance: self.imbalance,
+            cost: self.cost,
+            fee_pool: self.fee_pool,
+            pool_ratio: self.pool_ratio,
+            gap: self.gap,
+            volume: self.volume_before,
+        }
     }
 }
 

@@ -5,11 +5,7 @@
 //! and base amounts /1e13, peg /1e3, prices /1e10, USD /1e6, funding rates /1e14. A malformed file returns a
 //! `DataError` naming the line and the column; nothing here panics on input.
 
-pub mod dataset;
 pub mod events;
-pub mod volume;
-
-pub use dataset::Dataset;
 
 use serde::Serialize;
 use thiserror::Error;

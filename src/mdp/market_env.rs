@@ -252,6 +252,9 @@ impl MarketEnv {
     pub fn mdp(&self) -> &MdpConfig {
         &self.mdp
     }
+    pub fn traders(&self) -> &TraderConfig {
+        &self.traders
+    }
     pub fn k_level(&self) -> i32 {
         self.k_level
     }

@@ -1,10 +1,9 @@
 //! Supervised learning on Drift's history: classifiers of adjustment success
-//! (`classify`), the next-change predictor (`sequence`) and the recommendation that
-//! combines them with the RL policy (`ensemble`). The classifiers come from smartcore; the
-//! sequence model is small enough to write out (with gradient checks in its tests).
+//! (`classify`) and the next-change predictor (`sequence`). The classifiers come from
+//! smartcore; the sequence model is small enough to write out (with gradient checks in its
+//! tests). The recommendation that combines them with the RL policy is `analysis::ensemble`.
 
 pub mod classify;
-pub mod ensemble;
 pub mod sequence;
 
 /// Standardises columns to mean 0 and standard deviation 1 using statistics of `fit_rows`.

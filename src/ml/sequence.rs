@@ -79,6 +79,9 @@ pub fn examples(events: &[CurveEvent], w: usize) -> Vec<Example> {
 pub struct ConvNet {
     pub filters: usize,
     pub kernel: usize,
+    /// Events per input window the net was trained on (≥ kernel); inference uses the last
+    /// `window` events.
+    pub window: usize,
     /// conv weights [F][K][C], conv biases [F], head weights [O][F], head biases [O].
     pub params: Vec<f64>,
     /// Input standardisation (per feature).
@@ -104,6 +107,7 @@ impl ConvNet {
         Self {
             filters,
             kernel,
+            window: kernel,
             params,
             mean: [0.0; STEP_FEATURES],
             sd: [1.0; STEP_FEATURES],
@@ -285,6 +289,7 @@ pub fn evaluate(examples: &[Example], holdout: f64, seed: u64) -> (ConvNet, Pred
     let cut = ((examples.len() as f64) * (1.0 - holdout)).round() as usize;
     let (train, test) = examples.split_at(cut.min(examples.len()));
     let mut net = ConvNet::new(8, 2, seed);
+    net.window = examples.first().map_or(net.kernel, |e| e.window.len());
     net.train(train, 400, 0.01);
     let truth: Vec<[f64; OUTPUTS]> = test.iter().map(|e| e.target).collect();
     let pred: Vec<[f64; OUTPUTS]> = test.iter().map(|e| net.predict(&e.window)).collect();

@@ -8,11 +8,11 @@ use std::time::{Duration, Instant};
 
 use clap::{Args, Parser, Subcommand};
 use damm::amm::ops::{self, Script};
+use damm::analysis::dataset::bundled;
+use damm::analysis::volume::VolumeFit;
+use damm::analysis::Dataset;
 use damm::config::Config;
-use damm::data::dataset::bundled;
 use damm::data::events::LabelRule;
-use damm::data::volume::VolumeFit;
-use damm::data::Dataset;
 use damm::learn::EvalStats;
 use damm::mdp::Preset;
 use damm::reward::{ols, Transform};
@@ -307,8 +307,10 @@ fn cmd_data(cmd: &DataCommand) -> CliResult<ExitCode> {
             session.step_greedy(*at_step);
             let classifier = ds.success_model(&rule.rule()?).map_err(|e| e.to_string())?;
             let (net, _) = ds.predict(3, 7);
-            let rec = damm::ml::ensemble::recommend(
-                &session,
+            let rec = damm::analysis::ensemble::recommend(
+                session.env(),
+                session.agent().q(),
+                session.shown_trajectory(),
                 Some(&classifier),
                 Some(&net),
                 *min_success,
@@ -381,7 +383,7 @@ impl RunArgs {
             let (k, v) = kv
                 .split_once('=')
                 .ok_or_else(|| format!("--set {kv}: expected path=value"))?;
-            damm::params::set(&mut cfg, k, v).map_err(|e| e.to_string())?;
+            damm::config::params::set(&mut cfg, k, v).map_err(|e| e.to_string())?;
         }
         if let Some(m) = &self.oracle_market {
             let index = damm::data::MARKETS
@@ -603,8 +605,10 @@ fn cmd_fit_drift(
     let fits = ds.volume_fits().map_err(|e| e.to_string())?;
     if let Some(dir) = plot {
         fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-        let periods =
-            damm::data::volume::volume_periods(&ds.curve, damm::data::dataset::MIN_PERIOD_HOURS);
+        let periods = damm::analysis::volume::volume_periods(
+            &ds.curve,
+            damm::analysis::dataset::MIN_PERIOD_HOURS,
+        );
         for f in &fits {
             let fitted: Vec<f64> = periods
                 .iter()

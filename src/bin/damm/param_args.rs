@@ -5,7 +5,7 @@
 //! the CLI holds no parameter list of its own. Not here: the subcommands' own options.
 
 use clap::{Arg, ArgMatches, Args, Command, FromArgMatches};
-use damm::params::{self, DERIVED, PARAMS};
+use damm::config::params::{self, DERIVED, PARAMS};
 
 /// `(flag, path, help)` for every aliased parameter and view, in registry order.
 fn flags() -> Vec<(&'static str, &'static str, String)> {

@@ -9,8 +9,8 @@
 
 use serde::Serialize;
 
-use super::CurveEvent;
 use crate::amm::DRIFT_FEE_RATE;
+use crate::data::CurveEvent;
 use crate::reward::{ols, FitError, OlsFit, Transform};
 
 /// One period of a market between curve records.
@@ -30,7 +30,7 @@ pub struct VolumePeriod {
 /// Derives the periods from curve records (any order; grouped by market, time-ordered).
 pub fn volume_periods(events: &[CurveEvent], min_hours: f64) -> Vec<VolumePeriod> {
     let mut out = Vec::new();
-    for (m, rs) in super::by_market(events) {
+    for (m, rs) in crate::data::by_market(events) {
         let mut i = 0;
         while i < rs.len() {
             let a = rs[i];

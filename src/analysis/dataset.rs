@@ -3,11 +3,11 @@
 
 use serde::Serialize;
 
-use super::events::{label_events, LabelRule, LabeledEvent};
 use super::volume::{fit_variants, volume_periods, VolumeFit};
-use super::{
-    parse_curve_history, parse_funding_history, CurveEvent, DataError, EventKind, FundingRecord,
-    MARKETS,
+use crate::data::events::{label_events, LabelRule, LabeledEvent};
+use crate::data::{
+    by_market, parse_curve_history, parse_funding_history, CurveEvent, DataError, EventKind,
+    FundingRecord, MARKETS,
 };
 use crate::ml::classify::{cross_validate, ClassifyError, CvReport, SuccessModel};
 use crate::ml::sequence::{evaluate, examples, ConvNet, PredictReport};
@@ -59,7 +59,7 @@ impl Dataset {
     }
 
     pub fn summary(&self) -> Summary {
-        let markets: Vec<MarketSummary> = super::by_market(&self.curve)
+        let markets: Vec<MarketSummary> = by_market(&self.curve)
             .into_iter()
             .map(|(m, rs)| {
                 let count = |k: EventKind| rs.iter().filter(|e| e.kind() == k).count();
@@ -124,7 +124,7 @@ impl Dataset {
         seed: u64,
     ) -> Result<CvReport, ClassifyError> {
         let ev = self.events(rule);
-        let x: Vec<Vec<f64>> = ev.iter().map(|e| e.features().to_vec()).collect();
+        let x: Vec<Vec<f64>> = ev.iter().map(|e| e.features().vector().to_vec()).collect();
         let y: Vec<bool> = ev.iter().map(|e| e.success).collect();
         cross_validate(&x, &y, folds, seed)
     }
@@ -132,7 +132,7 @@ impl Dataset {
     /// The logistic success model fitted on every labelled event (for the ensemble).
     pub fn success_model(&self, rule: &LabelRule) -> Result<SuccessModel, ClassifyError> {
         let ev = self.events(rule);
-        let x: Vec<Vec<f64>> = ev.iter().map(|e| e.features().to_vec()).collect();
+        let x: Vec<Vec<f64>> = ev.iter().map(|e| e.features().vector().to_vec()).collect();
         let y: Vec<bool> = ev.iter().map(|e| e.success).collect();
         SuccessModel::fit(&x, &y)
     }

@@ -14,7 +14,9 @@ use crate::learn::LearnConfig;
 use crate::market::{OracleConfig, TraderConfig};
 use crate::mdp::market_env::{EnvError, MarketConfig};
 use crate::mdp::{MdpConfig, Preset};
-use crate::params::{self, ParamError};
+use params::ParamError;
+
+pub mod params;
 
 /// How the `damm eval` comparison runs.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]

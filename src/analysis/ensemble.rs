@@ -9,12 +9,12 @@
 
 use serde::Serialize;
 
-use super::classify::SuccessModel;
-use super::sequence::{ConvNet, STEP_FEATURES};
+use crate::data::events::EventFeatures;
 use crate::learn::greedy;
 use crate::mdp::market_env::control_action;
-use crate::mdp::{Env, Preset, StepInfo};
-use crate::session::Session;
+use crate::mdp::{Env, MarketEnv, Preset, StepInfo};
+use crate::ml::classify::SuccessModel;
+use crate::ml::sequence::{ConvNet, STEP_FEATURES};
 
 /// The ensemble's answer for one market state.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -52,16 +52,18 @@ pub fn trajectory_steps(traj: &[StepInfo]) -> Vec<[f64; STEP_FEATURES]> {
     out
 }
 
-/// Recommends an action for the session's current market state.
+/// Recommends an action for the environment's current market state, given the RL policy's
+/// Q table (row-major [state][action]) and the episode so far.
 pub fn recommend(
-    session: &Session,
+    env: &MarketEnv,
+    q: &[f64],
+    trajectory: &[StepInfo],
     classifier: Option<&SuccessModel>,
     predictor: Option<&ConvNet>,
     min_success: f64,
 ) -> Recommendation {
-    let env = session.env();
     let names = ["hold", "repeg", "k up", "k down"];
-    if session.config().preset != Preset::Control {
+    if env.preset() != Preset::Control {
         return Recommendation {
             action: "hold".into(),
             rl_action: "n/a".into(),
@@ -75,7 +77,6 @@ pub fn recommend(
     let na = env.n_actions();
     let s = env.state();
     let mask = env.mask();
-    let q = session.agent().q();
     let rl = greedy(q, na, s, mask);
     let q_values: Vec<f64> = (0..na)
         .map(|a| {
@@ -87,7 +88,7 @@ pub fn recommend(
         })
         .collect();
     let amm = env.amm();
-    let kappa = session.config().mdp.kappa;
+    let kappa = env.mdp().kappa;
     let size = match rl {
         control_action::REPEG => env.oracle_price() / amm.mark_price() - 1.0,
         control_action::K_UP => kappa,
@@ -101,30 +102,30 @@ pub fn recommend(
         _ => 0.0,
     };
     let price = amm.mark_price();
-    let oi = (amm.open_interest_long() + amm.open_interest_short()) * price;
-    let volume = session.config().traders.volume.volume(price, amm.sqrt_k());
-    let features = vec![
-        (rl == control_action::REPEG) as u8 as f64,
-        100.0 * size,
-        oi.max(1.0).log10(),
-        amm.net_base() / (amm.open_interest_long() + amm.open_interest_short()).max(1e-12),
-        100.0 * cost / amm.fee_pool().abs().max(1.0),
-        if amm.total_fee() > 0.0 {
+    let oi_base = amm.open_interest_long() + amm.open_interest_short();
+    let features = EventFeatures {
+        is_repeg: rl == control_action::REPEG,
+        size,
+        oi_usd: oi_base * price,
+        imbalance: amm.net_base() / oi_base.max(1e-12),
+        cost,
+        fee_pool: amm.fee_pool(),
+        pool_ratio: if amm.total_fee() > 0.0 {
             amm.fee_pool() / amm.total_fee()
         } else {
             0.0
         },
-        100.0 * env.gap(),
-        volume.max(1.0).log10(),
-    ];
+        gap: env.gap(),
+        volume: env.traders().volume.volume(price, amm.sqrt_k()),
+    };
     let success_p = match classifier {
-        Some(c) if rl != control_action::HOLD => Some(c.probability(&features)),
+        Some(c) if rl != control_action::HOLD => Some(c.probability(&features.vector())),
         _ => None,
     };
-    let steps = trajectory_steps(session.shown_trajectory());
+    let steps = trajectory_steps(trajectory);
     let predicted = predictor.and_then(|net| {
-        let w = net.kernel.max(3);
-        (steps.len() >= w).then(|| net.predict(&steps[steps.len() - w..]))
+        let w = net.window;
+        (w > 0 && steps.len() >= w).then(|| net.predict(&steps[steps.len() - w..]))
     });
     let keep = rl != control_action::HOLD && success_p.is_none_or(|p| p >= min_success);
     let action = if keep { names[rl] } else { "hold" };
