@@ -53,7 +53,7 @@ impl Default for BandConfig {
             repeg_cost: 50.0,
             discount: 0.99,
             gap_range: 8.0,
-            gap_bins: 81,
+            gap_bins: 121,
             episode_len: 20,
             exploring_starts: true,
         }
@@ -86,7 +86,11 @@ impl BandConfig {
             return fail("discount", self.discount.to_string(), "must be in (0, 1)");
         }
         if !(pos(self.gap_range) && self.gap_range <= 1e9) {
-            return fail("gap_range", self.gap_range.to_string(), "must be in (0, 1e9]");
+            return fail(
+                "gap_range",
+                self.gap_range.to_string(),
+                "must be in (0, 1e9]",
+            );
         }
         if !((3..=10_001).contains(&self.gap_bins) && self.gap_bins % 2 == 1) {
             return fail(
@@ -338,11 +342,7 @@ pub fn solve_exact(cfg: &BandConfig, discount: f64, cells_per_sigma: u32) -> Exa
         w[..m].fill(lo_edge);
         w[m + n..].fill(hi_edge);
         for (i, e) in ev.iter_mut().enumerate() {
-            *e = w[i..i + 2 * m + 1]
-                .iter()
-                .zip(&p)
-                .map(|(v, q)| v * q)
-                .sum();
+            *e = w[i..i + 2 * m + 1].iter().zip(&p).map(|(v, q)| v * q).sum();
         }
         let repeg = -k_cost + discount * ev[half];
         for i in 0..n {
@@ -397,7 +397,11 @@ pub fn solve_exact(cfg: &BandConfig, discount: f64, cells_per_sigma: u32) -> Exa
         repeg,
         band_pos,
         band_neg,
-        average_reward: if discount < 1.0 { f64::NAN } else { last_offset },
+        average_reward: if discount < 1.0 {
+            f64::NAN
+        } else {
+            last_offset
+        },
         sweeps,
     }
 }
@@ -508,7 +512,10 @@ mod tests {
         for i in 0..n {
             assert!((s.gaps[i] + s.gaps[n - 1 - i]).abs() < 1e-9);
             let scale = s.hold[i].abs().max(1.0);
-            assert!((s.hold[i] - s.hold[n - 1 - i]).abs() < 1e-9 * scale, "i {i}");
+            assert!(
+                (s.hold[i] - s.hold[n - 1 - i]).abs() < 1e-9 * scale,
+                "i {i}"
+            );
         }
         assert!((s.band_pos - s.band_neg).abs() < 1e-9);
         let fine = solve_exact(&c, c.discount, 2 * EXACT_CELLS_PER_SIGMA).band();
@@ -563,7 +570,10 @@ mod tests {
         // After a repeg the gap is one shock from 0.
         assert!(env.gap().abs() < 6.0);
         assert_eq!(s, bin(env.gap(), c.gap_range, c.gap_bins as usize));
-        assert_eq!(bin(0.0, c.gap_range, c.gap_bins as usize), c.gap_bins as usize / 2);
+        assert_eq!(
+            bin(0.0, c.gap_range, c.gap_bins as usize),
+            c.gap_bins as usize / 2
+        );
     }
 
     #[test]
