@@ -550,9 +550,9 @@ mod tests {
         }
         assert!((learned_band(&q, &c) - 3.0).abs() < 1e-12);
         // A side that never repegs gives ∞; a centre that repegs gives 0.
-        let never = vec![1.0, 0.0].repeat(5);
+        let never = [1.0, 0.0].repeat(5);
         assert!(learned_band(&never, &c).is_infinite());
-        let always = vec![0.0, 1.0].repeat(5);
+        let always = [0.0, 1.0].repeat(5);
         assert_eq!(learned_band(&always, &c), 0.0);
     }
 
