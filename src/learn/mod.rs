@@ -4,6 +4,7 @@
 //! Everything here is generic over `mdp::Env`; nothing knows about AMMs except the
 //! baseline policies in `policy`, which read the market's gap and fee pool.
 
+pub mod band;
 pub mod model;
 pub mod policy;
 pub mod qlearning;

@@ -5,6 +5,7 @@
 //! An `Env` exposes a finite state index, a finite action set and, per state, a mask of the
 //! actions that are available (Drift's constraints are masks, not penalties: docs/modeling.md §4).
 
+pub mod band;
 pub mod market_env;
 pub mod tabular;
 
