@@ -103,13 +103,18 @@ pub struct RewardParts {
     pub funding: f64,
     /// Change of the AMM's counterparty position marked at the oracle (only if enabled).
     pub counterparty_pnl: f64,
+    /// Operating overhead of an adjustment (transaction and operations, USD; ≥ 0).
+    pub overhead: f64,
 }
 
 impl RewardParts {
-    /// Cost-aware reward = fee share − adjustment cost + funding (+ counterparty PnL if on).
+    /// Cost-aware reward = fee share − adjustment cost − overhead + funding (+ counterparty
+    /// PnL if on).
     #[inline]
     pub fn net(&self) -> f64 {
-        self.fee_income - self.adjustment_cost + self.funding + self.counterparty_pnl
+        self.fee_income - self.adjustment_cost - self.overhead
+            + self.funding
+            + self.counterparty_pnl
     }
 }
 

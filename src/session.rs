@@ -9,8 +9,8 @@ use serde::Serialize;
 
 use crate::amm::AmmState;
 use crate::config::{Config, ConfigError};
-use crate::learn::{self, evaluate, EvalStats, Model, Policy, QLearner};
-use crate::mdp::{Env, MarketEnv, Preset, StepInfo};
+use crate::learn::{self, evaluate, EvalTable, Model, Policy, QLearner};
+use crate::mdp::{Preset, Scenario, StepInfo};
 use crate::rng::SimRng;
 
 /// Episodes of diagnostics kept; older ones are dropped in halves.
@@ -70,6 +70,8 @@ pub struct Snapshot {
     pub config: Config,
     pub preset: Preset,
     pub action_names: Vec<String>,
+    /// Short action labels for the policy chart.
+    pub action_labels: Vec<String>,
     pub n_states: usize,
     pub n_actions: usize,
     /// Sizes of the state's components: [imbalance bins, gap bins, k levels] (paper: [bins, 1, 1]).
@@ -101,7 +103,7 @@ pub struct Snapshot {
 #[derive(Debug, Clone)]
 pub struct Session {
     config: Config,
-    env: MarketEnv,
+    env: Box<dyn Scenario>,
     agent: QLearner,
     model: Model,
     rng: SimRng,
@@ -123,13 +125,10 @@ impl Session {
     /// Validates the config and starts episode 0.
     pub fn new(config: Config) -> Result<Self, ConfigError> {
         config.validate()?;
-        let env = MarketEnv::new(
-            config.preset,
-            &config.market,
-            &config.mdp,
-            &config.oracle,
-            &config.traders,
-        )?;
+        let env =
+            config
+                .preset
+                .build(&config.market, &config.mdp, &config.oracle, &config.traders)?;
         let (ns, na) = (env.n_states(), env.n_actions());
         let agent = QLearner::new(ns, na, &config.learn);
         let len = config.mdp.episode_len as usize + 1;
@@ -159,8 +158,8 @@ impl Session {
     pub fn config(&self) -> &Config {
         &self.config
     }
-    pub fn env(&self) -> &MarketEnv {
-        &self.env
+    pub fn env(&self) -> &dyn Scenario {
+        &*self.env
     }
     pub fn agent(&self) -> &QLearner {
         &self.agent
@@ -205,7 +204,7 @@ impl Session {
         for _ in 0..steps {
             let out = self
                 .agent
-                .train_step(&mut self.env, self.epsilon, &mut self.rng);
+                .train_step(&mut *self.env, self.epsilon, &mut self.rng);
             self.model.record(
                 out.state,
                 out.action,
@@ -291,50 +290,51 @@ impl Session {
             q: self.agent.q().to_vec(),
         };
         for _ in 0..steps {
-            let a = policy.act(&self.env);
-            self.env.step(a, &mut self.rng);
+            policy.step(&mut *self.env, &mut self.rng);
             self.trajectory.push(*self.env.last());
             self.step += 1;
         }
     }
 
-    /// Evaluates the static, Drift-style and learned greedy policies on the eval seeds.
-    pub fn evaluate(&self) -> Vec<EvalStats> {
+    /// Evaluates the baselines (static, the v1-style rule, Drift v2's rules) and the learned
+    /// greedy policy on the same eval seeds.
+    pub fn evaluate(&self) -> EvalTable {
         let mut env = self.env.clone();
         let e = self.config.eval;
         let len = self.config.mdp.episode_len;
-        [
+        let rows = [
             Policy::Static,
-            Policy::DriftRule {
+            Policy::V1Rule {
                 threshold: e.drift_threshold,
+            },
+            Policy::DriftV2 {
+                params: self.config.drift_v2,
             },
             Policy::Greedy {
                 q: self.agent.q().to_vec(),
             },
         ]
         .iter()
-        .map(|p| evaluate(&mut env, p, e.first_seed, e.seeds, len))
-        .collect()
+        .map(|p| evaluate(&mut *env, p, e.first_seed, e.seeds, len))
+        .collect();
+        EvalTable { rows }
     }
 
     /// A plain-data copy of everything worth drawing or saving.
     pub fn snapshot(&self) -> Snapshot {
-        let m = self.config.mdp;
-        let state_shape = match self.config.preset {
-            Preset::Paper => [m.imbalance_bins as usize, 1, 1],
-            Preset::Control => [
-                m.imbalance_bins as usize,
-                m.gap_bins as usize,
-                m.k_levels as usize,
-            ],
-        };
+        let state_shape = self.env.state_shape();
         Snapshot {
             config: self.config.clone(),
             preset: self.config.preset,
             action_names: self
-                .config
-                .preset
+                .env
                 .action_names()
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+            action_labels: self
+                .env
+                .action_labels()
                 .iter()
                 .map(|s| s.to_string())
                 .collect(),
@@ -345,8 +345,8 @@ impl Session {
             step: self.step,
             total_steps: self.total_steps,
             epsilon: self.epsilon,
-            amm: self.env.amm().state(),
-            oracle: self.env.oracle_price(),
+            amm: self.env.market().amm().state(),
+            oracle: self.env.market().oracle_price(),
             state: self.env.state(),
             mask: self.env.mask(),
             trajectory: self.trajectory.clone(),
@@ -373,11 +373,11 @@ impl Session {
     pub fn trajectory_csv(&self) -> String {
         let rows = self.shown_trajectory();
         let mut out = String::from(
-            "step,oracle,mark,terminal,peg,sqrt_k,net_base,open_interest_long,open_interest_short,total_fee,fee_pool,action,adjusted,trade,informed,fee_income,adjustment_cost,funding,counterparty_pnl,reward\n",
+            "step,oracle,mark,terminal,peg,sqrt_k,net_base,open_interest_long,open_interest_short,total_fee,fee_pool,action,adjusted,trade,informed,fee_income,adjustment_cost,funding,counterparty_pnl,overhead,reward\n",
         );
         for (i, r) in rows.iter().enumerate() {
             out.push_str(&format!(
-                "{i},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
+                "{i},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
                 r.oracle,
                 r.mark,
                 r.terminal,
@@ -396,6 +396,7 @@ impl Session {
                 r.parts.adjustment_cost,
                 r.parts.funding,
                 r.parts.counterparty_pnl,
+                r.parts.overhead,
                 r.reward
             ));
         }

@@ -177,7 +177,7 @@ impl Playground {
     /// A small summary for the status line.
     pub fn stats(&self) -> Result<JsValue, JsError> {
         let env = self.session.env();
-        let amm = env.amm();
+        let amm = env.market().amm();
         let h = self.session.history();
         let cmp = self.session.q_comparison();
         to_js(&Stats {
@@ -186,7 +186,7 @@ impl Playground {
             total_steps: self.session.total_steps(),
             epsilon: self.session.epsilon(),
             mark: amm.mark_price(),
-            oracle: env.oracle_price(),
+            oracle: env.market().oracle_price(),
             peg: amm.peg(),
             sqrt_k: amm.sqrt_k(),
             net_base: amm.net_base(),
@@ -196,8 +196,8 @@ impl Playground {
             q_error: cmp.map(|c| c.max_error),
             relative_error: cmp.map(|c| c.relative_error),
             agreement: cmp.map(|c| c.agreement),
-            mask: crate::mdp::Env::mask(env),
-            action_names: self.session.config().preset.action_names(),
+            mask: env.mask(),
+            action_names: env.action_names(),
         })
     }
 

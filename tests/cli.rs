@@ -210,10 +210,8 @@ fn eval_compares_three_policies_on_common_seeds() {
     );
     let v = json(&out);
     let p = v["policies"].as_array().unwrap();
-    assert_eq!(p.len(), 3);
-    assert_eq!(p[0]["policy"], "static");
-    assert_eq!(p[1]["policy"], "drift_rule");
-    assert_eq!(p[2]["policy"], "learned");
+    let names: Vec<&str> = p.iter().map(|r| r["policy"].as_str().unwrap()).collect();
+    assert_eq!(names, ["static", "v1_rule", "drift_v2", "learned"]);
     assert_eq!(p[0]["costs"]["mean"].as_f64(), Some(0.0));
     assert_eq!(p[0]["adjustments"]["mean"].as_f64(), Some(0.0));
     // Same numbers as the engine in-process.
@@ -221,14 +219,22 @@ fn eval_compares_three_policies_on_common_seeds() {
     cfg.learn.episodes = 500;
     let mut s = Session::new(cfg).unwrap();
     s.advance_episodes(500);
-    let stats = s.evaluate();
-    for (j, e) in p.iter().zip(&stats) {
+    let table = s.evaluate();
+    for j in p {
+        let kind: damm::learn::PolicyKind = serde_json::from_value(j["policy"].clone()).unwrap();
+        let e = table.get(kind).unwrap();
         assert_eq!(j["net"]["mean"].as_f64(), Some(e.net.mean));
         assert_eq!(j["seeds"].as_u64(), Some(20));
     }
-    // Static and the learned policy meet the same fee income only if they trade the same;
-    // the table itself is printed on stderr.
-    assert!(String::from_utf8_lossy(&out.stderr).contains("DriftRule"));
+    let d = table
+        .paired(
+            damm::learn::PolicyKind::Learned,
+            damm::learn::PolicyKind::Static,
+        )
+        .unwrap();
+    assert_eq!(v["learned_minus"]["static"]["mean"].as_f64(), Some(d.mean));
+    // The table itself is printed on stderr, by name.
+    assert!(String::from_utf8_lossy(&out.stderr).contains("drift_v2"));
 }
 
 #[test]

@@ -2,7 +2,9 @@
 //! Q* of their estimated models, and the learned policy against the baselines.
 
 use damm::config::Config;
-use damm::learn::{max_abs, max_abs_diff, LearnConfig, Model, QLearner};
+use damm::learn::{
+    evaluate, max_abs, max_abs_diff, EvalTable, LearnConfig, Model, Policy, PolicyKind, QLearner,
+};
 use damm::mdp::{Env, Preset, TabularMdp};
 use damm::rng::SimRng;
 use damm::session::Session;
@@ -130,15 +132,12 @@ fn presets_converge_to_the_estimated_model() {
     }
 }
 
-#[test]
-fn learned_control_policy_beats_static_over_100_seeds() {
-    let s = trained(Preset::Control);
-    let table = s.evaluate();
+fn print_table(table: &EvalTable) {
     println!("policy      net mean [95% CI]          fees     costs    funding  adjustments");
-    for e in &table {
+    for e in &table.rows {
         println!(
-            "{:<10?} {:>9.1} [{:>9.1}, {:>9.1}] {:>8.1} {:>9.1} {:>9.1} {:>6.1}",
-            e.policy,
+            "{:<10} {:>9.1} [{:>9.1}, {:>9.1}] {:>8.1} {:>9.1} {:>9.1} {:>6.1}",
+            e.policy.name(),
             e.net.mean,
             e.net.lo,
             e.net.hi,
@@ -148,24 +147,50 @@ fn learned_control_policy_beats_static_over_100_seeds() {
             e.adjustments.mean
         );
     }
-    let (stat, rule, learned) = (&table[0], &table[1], &table[2]);
-    assert_eq!(stat.seeds, 100);
-    assert!(
-        learned.net.mean >= stat.net.mean,
-        "learned {} < static {}",
-        learned.net.mean,
-        stat.net.mean
-    );
-    // Paired by seed (same oracle paths and traders): the learned policy's advantage.
-    let diffs: Vec<f64> = learned
-        .per_seed_net
-        .iter()
-        .zip(&stat.per_seed_net)
-        .map(|(a, b)| a - b)
-        .collect();
-    let d = damm::learn::Interval::of(&diffs);
+}
+
+/// The claim "learned beats static" is a test on the paired 95% interval of learned −
+/// static (same seeds), which must lie entirely above zero.
+fn beats(table: &EvalTable, baseline: PolicyKind) -> bool {
+    let d = table.paired(PolicyKind::Learned, baseline).unwrap();
     println!(
-        "learned − static per seed: {:.1} [{:.1}, {:.1}]; drift rule {:.1}",
-        d.mean, d.lo, d.hi, rule.net.mean
+        "learned − {} per seed: {:.1} [{:.1}, {:.1}]",
+        baseline.name(),
+        d.mean,
+        d.lo,
+        d.hi
     );
+    d.above_zero()
+}
+
+#[test]
+fn learned_control_policy_beats_static_over_100_seeds() {
+    let s = trained(Preset::Control);
+    let table = s.evaluate();
+    print_table(&table);
+    assert_eq!(table.get(PolicyKind::Static).unwrap().seeds, 100);
+    assert!(beats(&table, PolicyKind::Static));
+}
+
+#[test]
+fn a_copy_of_the_static_policy_fails_the_beats_static_test() {
+    // A Q table whose greedy action is "hold" everywhere is the static policy.
+    let s = trained(Preset::Control);
+    let na = s.env().n_actions();
+    let q: Vec<f64> = (0..s.env().n_states() * na)
+        .map(|i| if i % na == 0 { 1.0 } else { 0.0 })
+        .collect();
+    let mut env = s.env().clone_box();
+    let e = s.config().eval;
+    let len = s.config().mdp.episode_len;
+    let rows = [Policy::Static, Policy::Greedy { q }]
+        .iter()
+        .map(|p| evaluate(&mut *env, p, e.first_seed, e.seeds, len))
+        .collect();
+    let table = EvalTable { rows };
+    let d = table
+        .paired(PolicyKind::Learned, PolicyKind::Static)
+        .unwrap();
+    assert_eq!((d.lo, d.hi), (0.0, 0.0));
+    assert!(!beats(&table, PolicyKind::Static));
 }

@@ -11,8 +11,7 @@ use serde::Serialize;
 
 use crate::data::events::EventFeatures;
 use crate::learn::greedy;
-use crate::mdp::market_env::control_action;
-use crate::mdp::{Env, MarketEnv, Preset, StepInfo};
+use crate::mdp::{ControlAction, Env, Scenario, StepInfo};
 use crate::ml::classify::SuccessModel;
 use crate::ml::sequence::{ConvNet, STEP_FEATURES};
 
@@ -55,15 +54,15 @@ pub fn trajectory_steps(traj: &[StepInfo]) -> Vec<[f64; STEP_FEATURES]> {
 /// Recommends an action for the environment's current market state, given the RL policy's
 /// Q table (row-major [state][action]) and the episode so far.
 pub fn recommend(
-    env: &MarketEnv,
+    env: &dyn Scenario,
     q: &[f64],
     trajectory: &[StepInfo],
     classifier: Option<&SuccessModel>,
     predictor: Option<&ConvNet>,
     min_success: f64,
 ) -> Recommendation {
-    let names = ["hold", "repeg", "k up", "k down"];
-    if env.preset() != Preset::Control {
+    let names = ControlAction::SHORT;
+    let Some(env) = env.control() else {
         return Recommendation {
             action: "hold".into(),
             rl_action: "n/a".into(),
@@ -71,12 +70,16 @@ pub fn recommend(
             size: 0.0,
             success_probability: None,
             predicted_change: None,
-            reason: "the paper preset has no repeg/k actions; switch to the control preset".into(),
+            reason: "this preset has no repeg/k actions; switch to the control preset".into(),
         };
-    }
+    };
     let na = env.n_actions();
     let s = env.state();
     let mask = env.mask();
+    const HOLD: usize = ControlAction::Hold as usize;
+    const REPEG: usize = ControlAction::Repeg as usize;
+    const K_UP: usize = ControlAction::KUp as usize;
+    const K_DOWN: usize = ControlAction::KDown as usize;
     let rl = greedy(q, na, s, mask);
     let q_values: Vec<f64> = (0..na)
         .map(|a| {
@@ -90,21 +93,21 @@ pub fn recommend(
     let amm = env.amm();
     let kappa = env.mdp().kappa;
     let size = match rl {
-        control_action::REPEG => env.oracle_price() / amm.mark_price() - 1.0,
-        control_action::K_UP => kappa,
-        control_action::K_DOWN => 1.0 / (1.0 + kappa) - 1.0,
+        REPEG => env.oracle_price() / amm.mark_price() - 1.0,
+        K_UP => kappa,
+        K_DOWN => 1.0 / (1.0 + kappa) - 1.0,
         _ => 0.0,
     };
     // The hypothetical event in the classifier's feature space (data::events::FEATURE_NAMES).
     let cost = match rl {
-        control_action::REPEG => amm.repeg_cost(amm.peg() * (1.0 + size)),
-        control_action::K_UP | control_action::K_DOWN => amm.k_cost(amm.sqrt_k() * (1.0 + size)),
+        REPEG => amm.repeg_cost(amm.peg() * (1.0 + size)),
+        K_UP | K_DOWN => amm.k_cost(amm.sqrt_k() * (1.0 + size)),
         _ => 0.0,
     };
     let price = amm.mark_price();
     let oi_base = amm.open_interest_long() + amm.open_interest_short();
     let features = EventFeatures {
-        is_repeg: rl == control_action::REPEG,
+        is_repeg: rl == REPEG,
         size,
         oi_usd: oi_base * price,
         imbalance: amm.net_base() / oi_base.max(1e-12),
@@ -119,7 +122,7 @@ pub fn recommend(
         volume: env.traders().volume.volume(price, amm.sqrt_k()),
     };
     let success_p = match classifier {
-        Some(c) if rl != control_action::HOLD => Some(c.probability(&features.vector())),
+        Some(c) if rl != HOLD => Some(c.probability(&features.vector())),
         _ => None,
     };
     let steps = trajectory_steps(trajectory);
@@ -127,12 +130,12 @@ pub fn recommend(
         let w = net.window;
         (w > 0 && steps.len() >= w).then(|| net.predict(&steps[steps.len() - w..]))
     });
-    let keep = rl != control_action::HOLD && success_p.is_none_or(|p| p >= min_success);
+    let keep = rl != HOLD && success_p.is_none_or(|p| p >= min_success);
     let action = if keep { names[rl] } else { "hold" };
     let dir = if size >= 0.0 { "up" } else { "down" };
     let mut reason = match rl {
-        control_action::HOLD => "hold: RL prefers holding".to_string(),
-        control_action::REPEG => {
+        HOLD => "hold: RL prefers holding".to_string(),
+        REPEG => {
             format!("repeg {dir} {:.2}%: RL prefers repeg", 100.0 * size.abs())
         }
         _ => format!(
@@ -149,9 +152,7 @@ pub fn recommend(
         }
     }
     if let Some(pc) = predicted {
-        let (v, what) = if rl == control_action::REPEG
-            || (rl == control_action::HOLD && pc[0].abs() >= pc[1].abs())
-        {
+        let (v, what) = if rl == REPEG || (rl == HOLD && pc[0].abs() >= pc[1].abs()) {
             (pc[0], "peg")
         } else {
             (pc[1], "√k")

@@ -307,14 +307,14 @@ pub fn prices<DB: DrawingBackend>(
     let mut chart = episode_frame(area, snap, look, "Mark vs oracle", "price (USD)", values)?;
     labelled_line(&mut chart, along(traj, |s| s.oracle), GREY, "oracle", scale)?;
     labelled_line(&mut chart, along(traj, |s| s.mark), BLUE, "mark", scale)?;
-    let is_repeg =
-        |s: &StepInfo| s.adjusted && (snap.preset == crate::mdp::Preset::Paper || s.action == 1);
+    // A repeg is an adjustment that moved the peg (k updates leave it alone).
+    let is_repeg = |i: usize, s: &StepInfo| s.adjusted && i > 0 && s.peg != traj[i - 1].peg;
     let r = px(4.0, scale);
     chart
         .draw_series(
             traj.iter()
                 .enumerate()
-                .filter(|(_, s)| is_repeg(s))
+                .filter(|(i, s)| is_repeg(*i, s))
                 .map(|(i, s)| Circle::new((i as f64, s.mark), r, ORANGE.filled())),
         )?
         .label("repeg")
@@ -323,7 +323,7 @@ pub fn prices<DB: DrawingBackend>(
         .draw_series(
             traj.iter()
                 .enumerate()
-                .filter(|(_, s)| s.adjusted && !is_repeg(s))
+                .filter(|(i, s)| s.adjusted && !is_repeg(*i, s))
                 .map(|(i, s)| TriangleMarker::new((i as f64, s.mark), r + 1, PURPLE.filled())),
         )?
         .label("k update")
@@ -485,15 +485,10 @@ fn diverging(t: f64) -> RGBColor {
 }
 
 /// Short label of action `a` for the heat map.
-fn action_glyph(snap: &Snapshot, a: u8) -> &'static str {
-    match (snap.preset, a) {
-        (crate::mdp::Preset::Paper, 0) => "+1",
-        (crate::mdp::Preset::Paper, _) => "−1",
-        (_, 0) => "·",
-        (_, 1) => "R",
-        (_, 2) => "K+",
-        _ => "K−",
-    }
+fn action_glyph(snap: &Snapshot, a: u8) -> &str {
+    snap.action_labels
+        .get(a as usize)
+        .map_or("?", |s| s.as_str())
 }
 
 /// The greedy policy over the state grid, coloured by V = max Q; one panel per √k level

@@ -10,9 +10,10 @@
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+use crate::amm::v2::V2Params;
 use crate::learn::LearnConfig;
 use crate::market::{OracleConfig, TraderConfig};
-use crate::mdp::market_env::{EnvError, MarketConfig};
+use crate::mdp::{EnvError, MarketConfig};
 use crate::mdp::{MdpConfig, Preset};
 use params::ParamError;
 
@@ -53,6 +54,8 @@ pub struct Config {
     pub traders: TraderConfig,
     pub learn: LearnConfig,
     pub eval: EvalConfig,
+    /// Drift v2's automatic rules, as evaluated by the `drift_v2` baseline.
+    pub drift_v2: V2Params,
 }
 
 /// Why a configuration was rejected. The message names the offending field.

@@ -515,6 +515,13 @@ pub static PARAMS: &[Param] = &[
         .help("Steps per episode (one step ≈ one hour of funding).")
         .cli("episode-len")
         .shown(),
+    float("mdp.overhead", "overhead per adjustment", num_field!(mdp.overhead))
+        .range(0.0, 1e9, 10.0)
+        .unit("USD")
+        .group(Group::Mdp)
+        .help("Operating cost of one repeg or k update (transactions, operations), on top of Drift's own cost.")
+        .cli("overhead")
+        .shown(),
     // Learning.
     int("learn.episodes", "training episodes", num_field!(learn.episodes))
         .range(0.0, 10_000_000.0, 1000.0)
@@ -576,6 +583,42 @@ pub static PARAMS: &[Param] = &[
         .range(0.0, 1.0, 0.001)
         .group(Group::Eval)
         .help("The v1-style rule repegs when |mark − oracle|/oracle exceeds this."),
+    // Drift v2's automatic rules (the drift_v2 baseline).
+    int("drift_v2.curve_update_intensity", "v2: curve update intensity I", num_field!(drift_v2.curve_update_intensity))
+        .range(0.0, 200.0, 1.0)
+        .group(Group::Eval)
+        .help("0 disables both rules; the 0.1% k cut needs I ≥ 100; formulaic k moves √k by ±0.1%·I/100."),
+    float("drift_v2.max_spread", "v2: max spread", num_field!(drift_v2.max_spread))
+        .range(0.0, 1.0, 0.0005)
+        .open_above()
+        .group(Group::Eval)
+        .help("Total bid-ask width as a fraction of the oracle; the repeg band is the oracle ± half of it."),
+    float("drift_v2.concentration_coef", "v2: concentration coefficient", num_field!(drift_v2.concentration_coef))
+        .range(1.0001, 1000.0, 0.01)
+        .group(Group::Eval)
+        .help("The base reserve may range over [(b+N)/c, (b+N)·c]; bounds the 0.1% k cut."),
+    float("drift_v2.min_order_size", "v2: min order size", num_field!(drift_v2.min_order_size))
+        .range(0.0, 1e12, 1e-9)
+        .unit("base units")
+        .group(Group::Eval)
+        .help("Smallest order; bounds the 0.1% k cut."),
+    float("drift_v2.base_spread", "v2: base spread", num_field!(drift_v2.base_spread))
+        .range(0.0, 1.0, 0.0001)
+        .open_above()
+        .group(Group::Eval)
+        .help("Base spread (fraction); with all spreads 0 they are ignored."),
+    float("drift_v2.long_spread", "v2: long spread", num_field!(drift_v2.long_spread))
+        .range(0.0, 1.0, 0.0001)
+        .open_above()
+        .group(Group::Eval)
+        .help("Long spread (fraction); above the base spread it blocks formulaic k increases."),
+    float("drift_v2.short_spread", "v2: short spread", num_field!(drift_v2.short_spread))
+        .range(0.0, 1.0, 0.0001)
+        .open_above()
+        .group(Group::Eval)
+        .help("Short spread (fraction); above the base spread it blocks formulaic k increases."),
+    flag("drift_v2.disable_formulaic_k", "v2: disable formulaic k", flag_field!(drift_v2.disable_formulaic_k))
+        .group(Group::Eval),
 ];
 
 /// Views of other parameters.
@@ -696,6 +739,37 @@ mod tests {
                 p.path
             );
         }
+    }
+
+    /// Every leaf of the config's JSON (but the oracle series, a list) is a registry
+    /// parameter, so the URL hash and the CLI can reach every field.
+    #[test]
+    fn every_config_field_is_registered() {
+        fn leaves(prefix: &str, v: &serde_json::Value, out: &mut Vec<String>) {
+            match v {
+                serde_json::Value::Object(m) => {
+                    for (k, v) in m {
+                        let p = if prefix.is_empty() {
+                            k.clone()
+                        } else {
+                            format!("{prefix}.{k}")
+                        };
+                        leaves(&p, v, out);
+                    }
+                }
+                _ => out.push(prefix.to_string()),
+            }
+        }
+        let mut paths = Vec::new();
+        leaves(
+            "",
+            &serde_json::to_value(Config::default()).unwrap(),
+            &mut paths,
+        );
+        for p in &paths {
+            assert!(find(p).is_some(), "{p} is not in the registry");
+        }
+        assert_eq!(paths.len(), PARAMS.len());
     }
 
     #[test]

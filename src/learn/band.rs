@@ -52,7 +52,6 @@ pub fn train_band(cfg: &BandConfig, learn: &LearnConfig, seed: u64) -> Result<QL
         discount: cfg.discount,
         ..*learn
     };
-    learn.validate()?;
     let mut env = BandEnv::new(cfg)?;
     let mut agent = QLearner::new(env.n_states(), env.n_actions(), &learn);
     let mut rng = SimRng::new(seed);

@@ -10,7 +10,7 @@ pub mod policy;
 pub mod qlearning;
 
 pub use model::Model;
-pub use policy::{evaluate, EvalStats, Interval, Policy, PolicyKind};
+pub use policy::{evaluate, EvalStats, EvalTable, Interval, Policy, PolicyKind};
 pub use qlearning::{greedy, LearnConfig, QLearner, StepOutcome};
 
 /// ‖a − b‖∞ over the entries where `b` is defined (finite).

@@ -1,24 +1,28 @@
-//! Baseline and learned policies for the market, and their evaluation over seeds.
+//! Baseline and learned policies for the market presets, and their evaluation over seeds.
 //!
-//! Static never adjusts; the Drift-style rule repegs to the oracle when the gap exceeds a
-//! threshold and the fee pool can pay (docs/amm-formulas.md §5, v2 formulaic repeg in spirit;
-//! it never touches k); Greedy follows a Q table. Evaluation runs each policy on the same seeds
-//! (common random numbers: actions draw no randomness), from the configured market.
+//! Static never adjusts; the v1-style rule repegs toward the oracle when the gap exceeds a
+//! threshold and the pool can pay (docs/amm-formulas.md §5; it never touches k); Drift v2
+//! applies Drift's own automatic rules each step — formulaic k for the period just ended,
+//! then the budgeted repeg (docs/drift-v2-rules.md §1–2); Learned follows a Q table.
+//! Evaluation runs each policy on the same seeds (common random numbers: actions draw no
+//! randomness), from the configured market, and reports every policy by name.
 
 use serde::{Deserialize, Serialize};
 
 use super::qlearning::greedy;
-use crate::mdp::market_env::control_action;
-use crate::mdp::{Env, MarketEnv, Preset};
+use crate::amm::v2::V2Params;
+use crate::mdp::{ControlAction, Scenario};
 use crate::rng::SimRng;
 
-/// A policy for the market environment.
+/// A policy for a market preset.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Policy {
     /// Never adjust (control: hold; paper: always +1).
     Static,
-    /// Repeg to the oracle when |mark − oracle|/oracle > threshold and the pool can pay.
-    DriftRule { threshold: f64 },
+    /// Repeg toward the oracle when |mark − oracle|/oracle > threshold and the pool can pay.
+    V1Rule { threshold: f64 },
+    /// Drift v2's automatic repeg and formulaic k (control preset; static elsewhere).
+    DriftV2 { params: V2Params },
     /// Greedy in a Q table (row-major [s][a]).
     Greedy { q: Vec<f64> },
 }
@@ -28,36 +32,60 @@ pub enum Policy {
 #[serde(rename_all = "snake_case")]
 pub enum PolicyKind {
     Static,
-    DriftRule,
+    V1Rule,
+    DriftV2,
     Learned,
+}
+
+impl PolicyKind {
+    /// The baselines a learned policy is compared with, in report order.
+    pub const BASELINES: [PolicyKind; 3] = [Self::Static, Self::V1Rule, Self::DriftV2];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Static => "static",
+            Self::V1Rule => "v1_rule",
+            Self::DriftV2 => "drift_v2",
+            Self::Learned => "learned",
+        }
+    }
 }
 
 impl Policy {
     pub fn kind(&self) -> PolicyKind {
         match self {
             Policy::Static => PolicyKind::Static,
-            Policy::DriftRule { .. } => PolicyKind::DriftRule,
+            Policy::V1Rule { .. } => PolicyKind::V1Rule,
+            Policy::DriftV2 { .. } => PolicyKind::DriftV2,
             Policy::Greedy { .. } => PolicyKind::Learned,
         }
     }
 
-    /// The action this policy takes in the environment's current state.
-    pub fn act(&self, env: &MarketEnv) -> usize {
+    /// The action this policy takes in the environment's current state (for Drift v2, the
+    /// action index recorded; its adjustment is applied by `step`).
+    pub fn act(&self, env: &dyn Scenario) -> usize {
         let mask = env.mask();
         match self {
-            Policy::Static => 0,
-            Policy::DriftRule { threshold } => {
-                if env.preset() == Preset::Control
-                    && env.gap().abs() > *threshold
-                    && mask & (1 << control_action::REPEG) != 0
-                {
-                    control_action::REPEG
-                } else {
-                    0
+            Policy::Static | Policy::DriftV2 { .. } => 0,
+            Policy::V1Rule { threshold } => match env.control() {
+                Some(c) if c.gap().abs() > *threshold && mask & ControlAction::Repeg.bit() != 0 => {
+                    ControlAction::Repeg.index()
                 }
-            }
+                _ => 0,
+            },
             Policy::Greedy { q } => greedy(q, env.n_actions(), env.state(), mask),
         }
+    }
+
+    /// One step of `env` under this policy; returns the reward.
+    pub fn step(&self, env: &mut dyn Scenario, rng: &mut SimRng) -> f64 {
+        if let Policy::DriftV2 { params } = self {
+            if let Some(c) = env.control_mut() {
+                return c.step_drift_v2(params, rng).0;
+            }
+        }
+        let a = self.act(env);
+        env.step(a, rng).0
     }
 }
 
@@ -88,6 +116,15 @@ impl Interval {
             hi: mean + h,
         }
     }
+
+    /// The interval lies entirely above zero.
+    pub fn above_zero(&self) -> bool {
+        self.lo > 0.0
+    }
+    /// The interval lies entirely below zero.
+    pub fn below_zero(&self) -> bool {
+        self.hi < 0.0
+    }
 }
 
 /// Totals of one policy over N seeds.
@@ -101,6 +138,8 @@ pub struct EvalStats {
     pub costs: Interval,
     /// Funding received per episode.
     pub funding: Interval,
+    /// Operating overhead per episode (USD per adjustment × adjustments).
+    pub overhead: Interval,
     /// Net reward per episode (the MDP's reward summed).
     pub net: Interval,
     /// Repegs and k updates per episode.
@@ -112,34 +151,38 @@ pub struct EvalStats {
 /// Runs `policy` for one episode of `len` steps from the configured market per seed
 /// (seeds `first_seed..first_seed + n`), without exploring starts.
 pub fn evaluate(
-    env: &mut MarketEnv,
+    env: &mut dyn Scenario,
     policy: &Policy,
     first_seed: u64,
     n: u32,
     len: u32,
 ) -> EvalStats {
-    let mut fees = Vec::with_capacity(n as usize);
-    let mut costs = Vec::with_capacity(n as usize);
-    let mut funding = Vec::with_capacity(n as usize);
-    let mut net = Vec::with_capacity(n as usize);
-    let mut adjustments = Vec::with_capacity(n as usize);
+    let cap = n as usize;
+    let (mut fees, mut costs, mut funding, mut overhead, mut net, mut adjustments) = (
+        Vec::with_capacity(cap),
+        Vec::with_capacity(cap),
+        Vec::with_capacity(cap),
+        Vec::with_capacity(cap),
+        Vec::with_capacity(cap),
+        Vec::with_capacity(cap),
+    );
     for i in 0..n as u64 {
         let mut rng = SimRng::new(first_seed.wrapping_add(i));
         env.reset_with(&mut rng, false);
-        let (mut f, mut c, mut fu, mut r, mut adj) = (0.0, 0.0, 0.0, 0.0, 0.0);
+        let (mut f, mut c, mut fu, mut o, mut r, mut adj) = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
         for _ in 0..len {
-            let a = policy.act(env);
-            let (rew, _) = env.step(a, &mut rng);
+            r += policy.step(env, &mut rng);
             let info = env.last();
             f += info.parts.fee_income;
             c += info.parts.adjustment_cost;
             fu += info.parts.funding;
-            r += rew;
+            o += info.parts.overhead;
             adj += info.adjusted as u8 as f64;
         }
         fees.push(f);
         costs.push(c);
         funding.push(fu);
+        overhead.push(o);
         net.push(r);
         adjustments.push(adj);
     }
@@ -149,9 +192,44 @@ pub fn evaluate(
         fees: Interval::of(&fees),
         costs: Interval::of(&costs),
         funding: Interval::of(&funding),
+        overhead: Interval::of(&overhead),
         net: Interval::of(&net),
         adjustments: Interval::of(&adjustments),
         per_seed_net: net,
+    }
+}
+
+/// Every policy's results on the same seeds, keyed by policy.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EvalTable {
+    pub rows: Vec<EvalStats>,
+}
+
+impl EvalTable {
+    /// The row of `kind`, if evaluated.
+    pub fn get(&self, kind: PolicyKind) -> Option<&EvalStats> {
+        self.rows.iter().find(|r| r.policy == kind)
+    }
+
+    /// Paired (same seed) difference a − b of net per episode, with its 95% interval.
+    pub fn paired(&self, a: PolicyKind, b: PolicyKind) -> Option<Interval> {
+        let (x, y) = (self.get(a)?, self.get(b)?);
+        let d: Vec<f64> = x
+            .per_seed_net
+            .iter()
+            .zip(&y.per_seed_net)
+            .map(|(p, q)| p - q)
+            .collect();
+        Some(Interval::of(&d))
+    }
+
+    /// The baseline with the highest mean net per episode.
+    pub fn best_baseline(&self) -> Option<PolicyKind> {
+        PolicyKind::BASELINES
+            .iter()
+            .filter_map(|k| self.get(*k))
+            .max_by(|a, b| a.net.mean.total_cmp(&b.net.mean))
+            .map(|r| r.policy)
     }
 }
 
@@ -165,5 +243,35 @@ mod tests {
         assert_eq!(i.mean, 2.5);
         let h = 1.96 * (1.6666666666666667f64 / 4.0).sqrt();
         assert!((i.hi - 2.5 - h).abs() < 1e-12);
+    }
+
+    fn row(policy: PolicyKind, net: &[f64]) -> EvalStats {
+        EvalStats {
+            policy,
+            seeds: net.len() as u32,
+            fees: Interval::default(),
+            costs: Interval::default(),
+            funding: Interval::default(),
+            overhead: Interval::default(),
+            net: Interval::of(net),
+            adjustments: Interval::default(),
+            per_seed_net: net.to_vec(),
+        }
+    }
+
+    #[test]
+    fn table_is_read_by_name() {
+        let t = EvalTable {
+            rows: vec![
+                row(PolicyKind::Learned, &[3.0, 5.0, 4.0]),
+                row(PolicyKind::Static, &[1.0, 2.0, 3.0]),
+                row(PolicyKind::V1Rule, &[2.0, 2.0, 2.0]),
+            ],
+        };
+        assert_eq!(t.best_baseline(), Some(PolicyKind::V1Rule));
+        let d = t.paired(PolicyKind::Learned, PolicyKind::Static).unwrap();
+        assert_eq!(d.mean, 2.0);
+        assert!(d.above_zero());
+        assert!(t.get(PolicyKind::DriftV2).is_none());
     }
 }

@@ -174,7 +174,7 @@ impl QLearner {
 
     /// One step of interaction and learning.
     #[inline]
-    pub fn train_step<E: Env>(
+    pub fn train_step<E: Env + ?Sized>(
         &mut self,
         env: &mut E,
         epsilon: f64,

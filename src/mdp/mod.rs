@@ -1,15 +1,23 @@
-//! Markov decision processes: the `Env` interface the learners drive, and its two
-//! implementations — the vAMM market (`market_env`, presets `paper` and `control`) and an
-//! explicit tabular MDP (`tabular`) whose exact solution is known, used to test learners.
+//! Markov decision processes: the `Env` interface the learners drive and its
+//! implementations — one type per market preset over a shared market core (`paper`,
+//! `control` on `market_core`, selected through `preset`), the stylised repeg band (`band`),
+//! and an explicit tabular MDP (`tabular`) whose exact solution is known, used to test
+//! learners.
 //!
 //! An `Env` exposes a finite state index, a finite action set and, per state, a mask of the
 //! actions that are available (Drift's constraints are masks, not penalties: docs/modeling.md §4).
 
 pub mod band;
-pub mod market_env;
+pub mod control;
+pub mod market_core;
+pub mod paper;
+pub mod preset;
 pub mod tabular;
 
-pub use market_env::{MarketEnv, MdpConfig, Preset, StepInfo};
+pub use control::{ControlAction, ControlEnv};
+pub use market_core::{EnvError, MarketConfig, MarketCore, MdpConfig, StepInfo};
+pub use paper::{PaperAction, PaperEnv};
+pub use preset::{Preset, Scenario};
 pub use tabular::TabularMdp;
 
 use crate::rng::SimRng;

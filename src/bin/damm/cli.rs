@@ -13,7 +13,7 @@ use damm::analysis::volume::VolumeFit;
 use damm::analysis::Dataset;
 use damm::config::Config;
 use damm::data::events::LabelRule;
-use damm::learn::EvalStats;
+use damm::learn::{EvalTable, PolicyKind};
 use damm::mdp::Preset;
 use damm::reward::{ols, Transform};
 use damm::session::Session;
@@ -318,8 +318,8 @@ fn cmd_data(cmd: &DataCommand) -> CliResult<ExitCode> {
             eprintln!("{}", rec.reason);
             let v = json!({
                 "volume_model": session.config().traders.volume,
-                "state": session.env().amm().state(),
-                "oracle": session.env().oracle_price(),
+                "state": session.env().market().amm().state(),
+                "oracle": session.env().market().oracle_price(),
                 "recommendation": rec,
             });
             emit(&v, data.out.as_deref())?;
@@ -537,21 +537,22 @@ fn cmd_train(args: &TrainArgs) -> CliResult<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn print_table(stats: &[EvalStats]) {
+fn print_table(table: &EvalTable) {
     eprintln!(
-        "{:<11} {:>28} {:>10} {:>11} {:>11} {:>7}",
-        "policy", "net reward mean [95% CI]", "fees", "costs", "funding", "adj."
+        "{:<9} {:>28} {:>10} {:>11} {:>11} {:>9} {:>7}",
+        "policy", "net reward mean [95% CI]", "fees", "costs", "funding", "overhead", "adj."
     );
-    for e in stats {
+    for e in &table.rows {
         eprintln!(
-            "{:<11} {:>9.1} [{:>8.1}, {:>8.1}] {:>10.1} {:>11.1} {:>11.1} {:>7.1}",
-            format!("{:?}", e.policy),
+            "{:<9} {:>9.1} [{:>8.1}, {:>8.1}] {:>10.1} {:>11.1} {:>11.1} {:>9.1} {:>7.1}",
+            e.policy.name(),
             e.net.mean,
             e.net.lo,
             e.net.hi,
             e.fees.mean,
             e.costs.mean,
             e.funding.mean,
+            e.overhead.mean,
             e.adjustments.mean
         );
     }
@@ -561,35 +562,37 @@ fn cmd_eval(run: &RunArgs, out: Option<&Path>) -> CliResult<ExitCode> {
     let cfg = run.config()?;
     if cfg.preset != Preset::Control {
         eprintln!(
-            "note: the baselines are meant for the control preset; paper runs use the same table"
+            "note: the baselines are meant for the control preset; on paper runs v1_rule and drift_v2 hold"
         );
     }
     let session = train(cfg)?;
-    let stats = session.evaluate();
-    print_table(&stats);
-    let paired = |other: usize| -> Vec<f64> {
-        stats[2]
-            .per_seed_net
-            .iter()
-            .zip(&stats[other].per_seed_net)
-            .map(|(a, b)| a - b)
-            .collect()
-    };
-    let vs_static = damm::learn::Interval::of(&paired(0));
-    let vs_rule = damm::learn::Interval::of(&paired(1));
-    eprintln!(
-        "learned − static per seed: {:.1} [{:.1}, {:.1}]; learned − Drift rule: {:.1} [{:.1}, {:.1}]",
-        vs_static.mean, vs_static.lo, vs_static.hi, vs_rule.mean, vs_rule.lo, vs_rule.hi
-    );
+    let table = session.evaluate();
+    print_table(&table);
+    // Paired by seed: learned − each baseline, keyed by the baseline's name.
+    let mut paired = serde_json::Map::new();
+    for b in PolicyKind::BASELINES {
+        if let Some(d) = table.paired(PolicyKind::Learned, b) {
+            eprintln!(
+                "learned − {:<8} per seed: {:>9.1} [{:.1}, {:.1}]",
+                b.name(),
+                d.mean,
+                d.lo,
+                d.hi
+            );
+            paired.insert(b.name().to_string(), json!(d));
+        }
+    }
     let value = json!({
         "config": session.config(),
+        "url": session.config().to_hash(),
         "q_comparison": session.q_comparison(),
-        "policies": stats.iter().map(|e| json!({
+        "policies": table.rows.iter().map(|e| json!({
             "policy": e.policy, "seeds": e.seeds, "net": e.net, "fees": e.fees,
-            "costs": e.costs, "funding": e.funding, "adjustments": e.adjustments,
+            "costs": e.costs, "funding": e.funding, "overhead": e.overhead,
+            "adjustments": e.adjustments,
         })).collect::<Vec<_>>(),
-        "learned_minus_static": vs_static,
-        "learned_minus_drift_rule": vs_rule,
+        "best_baseline": table.best_baseline(),
+        "learned_minus": paired,
     });
     emit(&value, out)?;
     Ok(ExitCode::SUCCESS)

@@ -1,0 +1,345 @@
+//! The market core every market preset shares: the AMM, the oracle and the traders, the
+//! episode's starting market (with exploring starts), and the half of a step that does not
+//! depend on the operator — the oracle moves, one trader arrives and trades, funding is
+//! settled. Presets (`paper`, `control`) own their state encoding, actions and reward.
+//!
+//! One step of a market preset: the preset applies its action with its Drift cost → the
+//! core moves the oracle, brings one trader and settles funding → the preset computes the
+//! reward → next state.
+
+use serde::{Deserialize, Serialize};
+
+use crate::amm::{self, Amm, AmmError, AmmInit, AmmRules, Side, TRANCHE};
+use crate::market::{Oracle, OracleConfig, TraderConfig, TraderKind};
+use crate::reward::RewardParts;
+use crate::rng::SimRng;
+
+/// The market an episode starts from (Drift v1 launches markets with b = q = √k, mark = peg).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MarketConfig {
+    /// √k at the start; b = q = √k.
+    pub sqrt_k: f64,
+    /// Peg at the start, which is also the starting mark and oracle price (USD).
+    pub peg: f64,
+    pub fee_rate: f64,
+    /// Cumulative fees F at the start (USD).
+    pub total_fee: f64,
+    /// Fee pool P at the start (USD); the spendable budget is P − F/2.
+    pub fee_pool: f64,
+    pub rules: AmmRules,
+}
+
+impl Default for MarketConfig {
+    fn default() -> Self {
+        Self {
+            sqrt_k: 1e5,
+            peg: 150.0,
+            fee_rate: amm::DRIFT_FEE_RATE,
+            total_fee: 20_000.0,
+            fee_pool: 15_000.0,
+            // Drift v1's rules plus the F/2 floor on k costs (docs/modeling.md §4).
+            rules: AmmRules {
+                k_floor: true,
+                ..AmmRules::default()
+            },
+        }
+    }
+}
+
+impl MarketConfig {
+    /// The AMM this config starts from (validated by `Amm::new`).
+    pub fn amm(&self) -> Result<Amm, AmmError> {
+        Amm::new(&AmmInit {
+            base_reserve: self.sqrt_k,
+            quote_reserve: self.sqrt_k,
+            peg: self.peg,
+            fee_rate: self.fee_rate,
+            net_base: 0.0,
+            sqrt_k: Some(self.sqrt_k),
+            total_fee: self.total_fee,
+            fee_pool: self.fee_pool,
+            rules: self.rules,
+        })
+    }
+}
+
+/// Shape of the state space and of the actions.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MdpConfig {
+    /// Number of bins of the imbalance N / b₀.
+    pub imbalance_bins: u32,
+    /// The imbalance bins span N / b₀ ∈ [−range, range].
+    pub imbalance_range: f64,
+    /// Number of bins of the gap (mark − oracle)/oracle (control).
+    pub gap_bins: u32,
+    /// The gap bins span [−range, range].
+    pub gap_range: f64,
+    /// Number of √k levels √k₀·(1+κ)^j, j centred on 0 (control; odd).
+    pub k_levels: u32,
+    /// δ: how far from the oracle the paper's ±1 actions put the mark.
+    pub delta: f64,
+    /// κ: relative √k step of the k actions.
+    pub kappa: f64,
+    /// Settle funding every step (control): rate = (mark − oracle)/24 per hour
+    /// (docs/amm-formulas.md §7).
+    pub funding: bool,
+    /// Clamp the funding spread to ±oracle/33 (v1 from 26 Jan 2022).
+    pub funding_clamp: bool,
+    /// Add the AMM's counterparty PnL marked at the oracle to the reward (docs/modeling.md §1: a
+    /// money pump).
+    pub counterparty_pnl: bool,
+    /// Start each training episode from a random imbalance, gap and k level (docs/modeling.md §10).
+    pub exploring_starts: bool,
+    /// Steps per episode T (one step ≈ one hour of funding).
+    pub episode_len: u32,
+    /// Operating overhead charged per adjustment (USD; control preset), on top of Drift's
+    /// own repeg/k cost.
+    pub overhead: f64,
+}
+
+impl Default for MdpConfig {
+    fn default() -> Self {
+        Self {
+            imbalance_bins: 7,
+            imbalance_range: 0.1,
+            gap_bins: 5,
+            gap_range: 0.02,
+            k_levels: 3,
+            delta: 0.005,
+            kappa: 0.02,
+            funding: true,
+            funding_clamp: false,
+            counterparty_pnl: false,
+            exploring_starts: true,
+            episode_len: 100,
+            overhead: 0.0,
+        }
+    }
+}
+
+/// Everything that happened in one step, for trajectories and charts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct StepInfo {
+    pub oracle: f64,
+    pub mark: f64,
+    pub terminal: f64,
+    pub peg: f64,
+    pub sqrt_k: f64,
+    pub net_base: f64,
+    pub open_interest_long: f64,
+    pub open_interest_short: f64,
+    pub total_fee: f64,
+    pub fee_pool: f64,
+    /// Action index taken at the start of the step.
+    pub action: u8,
+    /// Whether the action changed the market (repeg or k update applied).
+    pub adjusted: bool,
+    /// Signed USD notional of the step's trade (> 0 long, 0 if none).
+    pub trade: f64,
+    pub informed: bool,
+    pub parts: RewardParts,
+    pub reward: f64,
+}
+
+/// Why an environment cannot be built from a configuration.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum EnvError {
+    #[error("market: {0}")]
+    Market(#[from] AmmError),
+}
+
+/// The shared market of the market presets.
+#[derive(Debug, Clone)]
+pub struct MarketCore {
+    mdp: MdpConfig,
+    oracle_cfg: OracleConfig,
+    traders: TraderConfig,
+    start: Amm,
+    base0: f64,
+    sqrt_k0: f64,
+    amm: Amm,
+    oracle: Oracle,
+    last: StepInfo,
+}
+
+/// What the market half of a step did (the preset adds its action's cost and reward).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct MarketMove {
+    pub parts: RewardParts,
+    /// Signed USD notional of the step's trade (> 0 long, 0 if none).
+    pub trade: f64,
+    pub informed: bool,
+}
+
+impl MarketCore {
+    /// Builds the core from parameters already checked by `Config::validate`; `rules`
+    /// replaces the market's rules when given (the paper preset ignores Drift's checks).
+    pub fn new(
+        market: &MarketConfig,
+        mdp: &MdpConfig,
+        oracle: &OracleConfig,
+        traders: &TraderConfig,
+        rules: Option<AmmRules>,
+    ) -> Result<Self, EnvError> {
+        let mut start = market.amm()?;
+        if let Some(r) = rules {
+            start.set_rules(r);
+        }
+        let oracle_state = Oracle::start(oracle, start.mark_price(), 0);
+        Ok(Self {
+            mdp: *mdp,
+            oracle_cfg: oracle.clone(),
+            traders: *traders,
+            start,
+            base0: start.base_reserve(),
+            sqrt_k0: start.sqrt_k(),
+            amm: start,
+            oracle: oracle_state,
+            last: StepInfo::default(),
+        })
+    }
+
+    pub fn amm(&self) -> &Amm {
+        &self.amm
+    }
+    pub(crate) fn amm_mut(&mut self) -> &mut Amm {
+        &mut self.amm
+    }
+    pub fn oracle_price(&self) -> f64 {
+        self.oracle.price()
+    }
+    pub fn mdp(&self) -> &MdpConfig {
+        &self.mdp
+    }
+    pub fn traders(&self) -> &TraderConfig {
+        &self.traders
+    }
+    /// √k at the start of an episode (level 0).
+    pub fn sqrt_k0(&self) -> f64 {
+        self.sqrt_k0
+    }
+    /// What happened in the last step.
+    pub fn last(&self) -> &StepInfo {
+        &self.last
+    }
+    /// The relative gap (mark − oracle)/oracle.
+    pub fn gap(&self) -> f64 {
+        (self.amm.mark_price() - self.oracle.price()) / self.oracle.price()
+    }
+    /// Users' net position relative to the initial base reserve, N / b₀.
+    pub fn imbalance(&self) -> f64 {
+        self.amm.net_base() / self.base0
+    }
+    /// Bin of the imbalance among the configured bins.
+    pub fn imbalance_bin(&self) -> usize {
+        super::bin(
+            self.imbalance(),
+            self.mdp.imbalance_range,
+            self.mdp.imbalance_bins as usize,
+        )
+    }
+
+    /// Starts an episode from the configured market; with `explore`, from a random
+    /// imbalance, gap and (when `k_levels`) √k level (exploring starts, docs/modeling.md
+    /// §10). Returns the √k level the episode starts at.
+    pub fn reset(&mut self, rng: &mut SimRng, explore: bool, k_levels: bool) -> i32 {
+        self.amm = self.start;
+        let mut level = 0;
+        let mut oracle_price = self.amm.mark_price();
+        let mut replay_start = 0;
+        if explore {
+            // Draw every random number first so the stream does not depend on the preset.
+            let half = (self.mdp.k_levels / 2) as i32;
+            let u_level = rng.index(self.mdp.k_levels as usize) as i32 - half;
+            let u_imb = 2.0 * rng.uniform() - 1.0;
+            let u_gap = 2.0 * rng.uniform() - 1.0;
+            let u_replay = rng.index(self.oracle_cfg.series.len().max(1));
+            let mut setup = self.amm;
+            setup.set_rules(AmmRules::unchecked());
+            if k_levels && u_level != 0 {
+                let s = self.sqrt_k0 * libm::pow(1.0 + self.mdp.kappa, u_level as f64);
+                if setup.update_k(s).is_ok() {
+                    level = u_level;
+                }
+            }
+            let n0 = u_imb * self.mdp.imbalance_range * self.base0;
+            let side = if n0 >= 0.0 { Side::Long } else { Side::Short };
+            if n0 != 0.0 {
+                let _ = setup.trade_base(side, n0.abs());
+            }
+            // The setup trade is history, not this episode's income: restore F and P.
+            setup.restore_fees(self.start.total_fee(), self.start.fee_pool());
+            setup.set_rules(self.start.rules());
+            self.amm = setup;
+            oracle_price = self.amm.mark_price() / (1.0 + u_gap * self.mdp.gap_range);
+            replay_start = u_replay;
+        }
+        self.oracle = Oracle::start(&self.oracle_cfg, oracle_price, replay_start);
+        self.record(0, false, MarketMove::default(), 0.0);
+        level
+    }
+
+    /// The market half of a step: the oracle moves, one trader arrives and trades, and
+    /// (with `funding`) funding on the users' net position is settled against the AMM
+    /// (docs/amm-formulas.md §7).
+    #[inline]
+    pub fn market_step(&mut self, rng: &mut SimRng, funding: bool) -> MarketMove {
+        let mut mv = MarketMove::default();
+        let oracle_before = self.oracle.price();
+        let net_before = self.amm.net_base();
+        self.oracle.step(&self.oracle_cfg, rng);
+        let mark = self.amm.mark_price();
+        if let Some(order) = self
+            .traders
+            .arrive(mark, self.oracle.price(), self.amm.sqrt_k(), rng)
+        {
+            if let Ok(fill) = self.amm.trade_quote(order.side, order.quote) {
+                mv.parts.fee_income = fill.fee * TRANCHE;
+                mv.trade = match order.side {
+                    Side::Long => fill.quote_filled,
+                    Side::Short => -fill.quote_filled,
+                };
+                mv.informed = order.kind == TraderKind::Informed;
+            }
+        }
+        if funding {
+            let (m, o) = (self.amm.mark_price(), self.oracle.price());
+            let rate = if self.mdp.funding_clamp {
+                amm::funding_rate_clamped(m, o, 1.0, 33.0)
+            } else {
+                amm::funding_rate(m, o, 1.0)
+            };
+            mv.parts.funding = self.amm.settle_funding(rate).unwrap_or(0.0);
+        }
+        if self.mdp.counterparty_pnl {
+            // The AMM holds −N; marked at the oracle it gains −N·ΔO.
+            mv.parts.counterparty_pnl = -net_before * (self.oracle.price() - oracle_before);
+        }
+        mv
+    }
+
+    /// Records the step that just happened as `last`.
+    #[inline]
+    pub fn record(&mut self, action: usize, adjusted: bool, mv: MarketMove, reward: f64) {
+        self.last = StepInfo {
+            oracle: self.oracle.price(),
+            mark: self.amm.mark_price(),
+            terminal: self.amm.terminal_price(),
+            peg: self.amm.peg(),
+            sqrt_k: self.amm.sqrt_k(),
+            net_base: self.amm.net_base(),
+            open_interest_long: self.amm.open_interest_long(),
+            open_interest_short: self.amm.open_interest_short(),
+            total_fee: self.amm.total_fee(),
+            fee_pool: self.amm.fee_pool(),
+            action: action as u8,
+            adjusted,
+            trade: mv.trade,
+            informed: mv.informed,
+            parts: mv.parts,
+            reward,
+        };
+    }
+}
