@@ -118,7 +118,7 @@ try {
   // Each main slider, moved by keyboard, changes the URL hash and the drawn pixels.
   const SLIDERS = [
     ['traders.informed_prob', 'ArrowRight'],
-    ['lambda_u', 'ArrowRight', 'traders.informed_prob'],
+    ['traders.uninformed_prob', 'ArrowRight', 'traders.informed_prob'],
     ['learn.discount', 'ArrowLeft'],
     ['market.sqrt_k', 'ArrowRight'],
     ['market.peg', 'ArrowRight'],
@@ -152,6 +152,87 @@ try {
     await page.context().close();
   }
 
+  /** The engine's registry and a fresh run's values, from the page's own module. */
+  const engineView = (page) => page.evaluate(async () => {
+    const m = await import('/pkg/damm.js');
+    const specs = m.paramSpecs();
+    return { specs, values: window.dammLab.pg.values() };
+  });
+
+  await test('the controls are the registry entries with control: true, in registry order per group', async () => {
+    const page = await open();
+    const { specs } = await engineView(page);
+    const wanted = [...specs.params, ...specs.derived].filter((p) => p.control);
+    const rendered = await page.evaluate(() => [...document.querySelectorAll('#controls .row')]
+      .map((r) => ({ path: r.dataset.control, group: r.closest('.group').dataset.group })));
+    assert.equal(rendered.length, wanted.length);
+    assert.deepEqual(rendered.map((r) => r.path).sort(), wanted.map((p) => p.path).sort());
+    for (const r of rendered) assert.equal(r.group, wanted.find((p) => p.path === r.path).group, r.path);
+    // Within a group, params keep the registry's order.
+    for (const g of new Set(rendered.map((r) => r.group))) {
+      const params = specs.params.filter((p) => p.control && p.group === g).map((p) => p.path);
+      assert.deepEqual(rendered.filter((r) => r.group === g && params.includes(r.path)).map((r) => r.path), params, g);
+    }
+    // Every control row has its number input (or checkbox/select) and error line, ids from the path.
+    for (const p of wanted) {
+      const id = p.path.replace(/\./g, '-');
+      assert.equal(await page.locator(`#err-${id}`).count(), 1, p.path);
+    }
+    // The preset select offers the registry's choices.
+    const preset = specs.params.find((p) => p.path === 'preset');
+    assert.deepEqual(await page.evaluate(() => [...document.getElementById('preset').options].map((o) => o.value)), preset.kind.choices);
+    assert.deepEqual(page.consoleErrors, []);
+    await page.context().close();
+  });
+
+  await test('λu (traders.uninformed_prob) = 0.3 sets λi = 0.7 in the engine', async () => {
+    const page = await open();
+    await page.fill('#num-traders-uninformed_prob', '0.3');
+    await page.press('#num-traders-uninformed_prob', 'Enter');
+    await page.waitForFunction(() => location.hash.includes('traders.informed_prob=0.7'));
+    const { values } = await engineView(page);
+    assert.equal(values['traders.informed_prob'], 0.7);
+    assert.ok(Math.abs(values['traders.uninformed_prob'] - 0.3) < 1e-12, String(values['traders.uninformed_prob']));
+    assert.equal(await page.inputValue('#num-traders-informed_prob'), '0.7');
+    assert.equal(await page.textContent('#err-traders-uninformed_prob'), '');
+    await page.context().close();
+  });
+
+  await test("an invalid λu shows the engine's own message beside it and leaves the run unchanged", async () => {
+    const page = await open();
+    await page.click('#step');
+    await page.click('#step');
+    const before = { hash: await hashOf(page), ...(await engineView(page)), stats: await stats(page) };
+    // What the engine itself says about this value.
+    const expected = await page.evaluate(async () => {
+      const m = await import('/pkg/damm.js');
+      const pg = new m.Playground(undefined);
+      try { pg.setParam('traders.uninformed_prob', '1.7'); return null; } catch (e) { return e.message; } finally { pg.free(); }
+    });
+    assert.match(expected, /traders\.uninformed_prob/);
+    assert.match(expected, /\[0, 1\]/);
+    await page.fill('#num-traders-uninformed_prob', '1.7');
+    await page.press('#num-traders-uninformed_prob', 'Enter');
+    const err = page.locator('#err-traders-uninformed_prob');
+    await page.waitForFunction(() => document.getElementById('err-traders-uninformed_prob').textContent !== '');
+    assert.equal(await err.textContent(), expected);
+    assert.equal(await page.getAttribute('#num-traders-uninformed_prob', 'aria-invalid'), 'true');
+    assert.ok(await page.evaluate(() => document.getElementById('err-traders-uninformed_prob').closest('.row')
+      .contains(document.getElementById('num-traders-uninformed_prob'))));
+    // Only that control shows a message.
+    const others = await page.evaluate(() => [...document.querySelectorAll('#controls .error')]
+      .filter((e) => e.textContent && e.id !== 'err-traders-uninformed_prob').map((e) => e.id));
+    assert.deepEqual(others, []);
+    // The run is unchanged: same values, same hash, same progress.
+    const after = { hash: await hashOf(page), ...(await engineView(page)), stats: await stats(page) };
+    assert.equal(after.hash, before.hash);
+    assert.deepEqual(after.values, before.values);
+    assert.equal(after.stats.total_steps, before.stats.total_steps);
+    assert.equal(after.stats.total_steps, 2);
+    assert.deepEqual(page.consoleErrors, []);
+    await page.context().close();
+  });
+
   await test('preset selector switches to the paper MDP', async () => {
     const page = await open();
     await page.selectOption('#preset', 'paper');
@@ -168,7 +249,7 @@ try {
     await page.press('#num-learn-discount', 'Enter');
     const err = page.locator('#err-learn-discount');
     await err.waitFor();
-    assert.match(await err.textContent(), /learn\.discount = 1\.5: γ must be in \[0, 1\)/);
+    assert.equal(await err.textContent(), 'learn.discount = 1.5: must be in [0, 1)');
     assert.equal(await page.getAttribute('#num-learn-discount', 'aria-invalid'), 'true');
     assert.equal(await hashOf(page), hashBefore, 'a rejected value must not reach the URL');
     // The error sits inside the control's own row.
@@ -179,9 +260,9 @@ try {
     await page.fill('#num-traders-size_noise', '-1');
     await page.press('#num-traders-size_noise', 'Enter');
     assert.match(await page.textContent('#err-traders-size_noise'), /size_noise/);
-    await page.fill('#num-lambda_u', '1.7');
-    await page.press('#num-lambda_u', 'Enter');
-    assert.match(await page.textContent('#err-lambda_u'), /λu|informed_prob/);
+    await page.fill('#num-traders-uninformed_prob', '1.7');
+    await page.press('#num-traders-uninformed_prob', 'Enter');
+    assert.equal(await page.textContent('#err-traders-uninformed_prob'), 'traders.uninformed_prob = 1.7: must be in [0, 1]');
     // Still works: a step advances, charts redraw, no console error.
     const before = await stats(page);
     await page.click('#step');

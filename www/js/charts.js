@@ -1,0 +1,98 @@
+// The simulator's board: canvas sizing, drawing the charts (in the engine), the status line
+// under the toolbar, and PNG export of any chart.
+// For: turning the current run into pixels and text. Not for: advancing the run (loop.js)
+// or the Data panel's analyses (data-panel.js), which reuses `sizeCanvas` and `wirePng`.
+import { byId, download, fmt } from './dom.js';
+import { engine, state } from './state.js';
+
+/** The simulator's charts; each draws on `#chart-<name>`. */
+export const CHARTS = ['curve', 'prices', 'convergence', 'returns', 'qtable', 'interest', 'money'];
+
+/**
+ * The subset of `Playground.stats()` the status line reads.
+ * @typedef {object} Stats
+ * @property {number} episode
+ * @property {number} step
+ * @property {number} total_steps
+ * @property {number} epsilon
+ * @property {number} mark
+ * @property {number} oracle
+ * @property {number} peg
+ * @property {number} sqrt_k
+ * @property {number} net_base
+ * @property {number} fee_pool
+ * @property {number} spendable
+ * @property {number | null} last_return
+ * @property {number | null} relative_error
+ * @property {number | null} agreement
+ * @property {number} mask Bit a set when action a is available now.
+ * @property {string[]} action_names
+ */
+
+/**
+ * Sizes a canvas's backing store to its CSS size × the device pixel ratio.
+ * @param {HTMLCanvasElement} canvas
+ * @returns {boolean} Whether the size changed (the canvas was cleared).
+ */
+export function sizeCanvas(canvas) {
+  const dpr = window.devicePixelRatio || 1;
+  const w = Math.max(200, Math.round(canvas.clientWidth * dpr));
+  const h = Math.max(150, Math.round(canvas.clientHeight * dpr));
+  if (canvas.width === w && canvas.height === h) return false;
+  canvas.width = w;
+  canvas.height = h;
+  return true;
+}
+
+/** The curve chart's trade size (USD); anything invalid draws no trade. */
+function tradeSize() {
+  const v = Number(byId('trade-size', HTMLInputElement).value);
+  return Number.isFinite(v) && v >= 0 ? v : 0;
+}
+
+/** Sizes the canvases, draws every chart and the status line. */
+export function drawBoard() {
+  for (const name of CHARTS) sizeCanvas(byId(`chart-${name}`, HTMLCanvasElement));
+  engine().draw(CHARTS, window.devicePixelRatio || 1, tradeSize());
+  state.draws += 1;
+  if (state.firstDrawMs === null) state.firstDrawMs = performance.now();
+  renderStatus();
+}
+
+/** The status line and the note under the curve chart. */
+function renderStatus() {
+  /** @type {Stats} */
+  const s = engine().stats();
+  byId('curve-note').textContent = `√k ${fmt(Number(s.sqrt_k.toPrecision(4)))} · peg ${s.peg.toFixed(3)} · mark ${s.mark.toFixed(4)}`;
+  const parts = [
+    `episode <b>${s.episode}</b> · step ${s.step}`,
+    `ε ${s.epsilon.toFixed(3)}`,
+    `mark ${s.mark.toFixed(3)} · oracle ${s.oracle.toFixed(3)}`,
+    `N ${s.net_base.toFixed(1)}`,
+    `pool ${s.fee_pool.toFixed(0)} (spendable ${s.spendable.toFixed(0)})`,
+  ];
+  if (s.last_return !== null) parts.push(`last return ${s.last_return.toFixed(1)}`);
+  if (s.relative_error !== null && s.agreement !== null) {
+    parts.push(`‖Q−Q*‖∞/‖Q*‖∞ ${(100 * s.relative_error).toFixed(2)}% · greedy agreement ${(100 * s.agreement).toFixed(0)}%`);
+  }
+  const unavailable = s.action_names.filter((_, a) => !(s.mask & (1 << a)));
+  if (unavailable.length) parts.push(`unavailable now: ${unavailable.join(', ')}`);
+  byId('status').innerHTML = parts.join(' &nbsp;|&nbsp; ');
+}
+
+/**
+ * Wires the PNG button of every chart figure under `root` to download its canvas.
+ * @param {string} root A selector, e.g. '#board'.
+ */
+export function wirePng(root) {
+  for (const fig of document.querySelectorAll(`${root} figure.chart`)) {
+    const button = fig.querySelector('button.png');
+    if (!(fig instanceof HTMLElement) || !button) continue;
+    const name = fig.dataset.chart;
+    button.addEventListener('click', () => {
+      byId(`chart-${name}`, HTMLCanvasElement).toBlob((blob) => {
+        if (blob) download(`damm-${name}.png`, blob);
+      }, 'image/png');
+    });
+  }
+}
