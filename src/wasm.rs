@@ -204,7 +204,7 @@ impl Playground {
     /// Draws the named charts on canvases with ids `chart-<name>`; `scale` is the device
     /// pixel ratio the canvases were sized with; `trade` the trade size (USD) for the curve.
     pub fn draw(&self, names: Vec<String>, scale: f64, trade: f64) -> Result<(), JsError> {
-        let snap = self.session.snapshot();
+        let view = self.session.view();
         for name in names {
             let id = format!("chart-{name}");
             let backend =
@@ -214,7 +214,7 @@ impl Playground {
                 scale,
                 annotate: false,
             };
-            crate::charts::draw(&name, &root, &snap, look, trade).map_err(js_err)?;
+            crate::charts::draw(&name, &root, &view, look, trade).map_err(js_err)?;
             root.present().map_err(js_err)?;
         }
         Ok(())

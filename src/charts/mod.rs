@@ -1,4 +1,4 @@
-//! Charts of a `Snapshot`, written once against plotters' `DrawingBackend`: the page draws
+//! Charts of a run's `View`, written once against plotters' `DrawingBackend`: the page draws
 //! them on canvas (`plotters-canvas`), the CLI and the tests to SVG (`svg`).
 //!
 //! Every chart takes a drawing area, the snapshot and a scale factor (device pixels per
@@ -15,7 +15,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use crate::mdp::StepInfo;
-use crate::session::Snapshot;
+use crate::session::View;
 
 /// The charts, by the names the page and the CLI use.
 pub const CHART_NAMES: [&str; 7] = [
@@ -46,7 +46,7 @@ const GREY: RGBColor = RGBColor(150, 150, 150);
 pub fn draw<DB: DrawingBackend>(
     name: &str,
     area: &DrawingArea<DB, Shift>,
-    snap: &Snapshot,
+    snap: &View<'_>,
     look: Look,
     trade: f64,
 ) -> DrawResult<DB> {
@@ -87,15 +87,6 @@ fn font(scale: f64, size: f64) -> TextStyle<'static> {
     ("sans-serif", size * scale).into_font().color(&INK)
 }
 
-/// The trajectory to show: the current episode, or the last one right after a reset.
-pub fn shown_trajectory(snap: &Snapshot) -> &[StepInfo] {
-    if snap.trajectory.len() > 1 || snap.last_trajectory.is_empty() {
-        &snap.trajectory
-    } else {
-        &snap.last_trajectory
-    }
-}
-
 /// Draws a labelled line of width 2 (CSS px) with a short stroke as its legend key.
 fn labelled_line<DB: DrawingBackend>(
     chart: &mut LinearChart<'_, DB>,
@@ -119,13 +110,13 @@ fn along(traj: &[StepInfo], f: fn(&StepInfo) -> f64) -> impl Iterator<Item = (f6
 /// A frame over the steps of an episode, its y axis spanning `values`.
 fn episode_frame<'a, DB: DrawingBackend>(
     area: &'a DrawingArea<DB, Shift>,
-    snap: &Snapshot,
+    snap: &View<'_>,
     look: Look,
     title: &str,
     y_desc: &str,
     values: impl Iterator<Item = f64>,
 ) -> Result<LinearChart<'a, DB>, DrawingAreaErrorKind<DB::ErrorType>> {
-    let len = (snap.config.mdp.episode_len as f64).max(1.0);
+    let len = (snap.mdp.episode_len as f64).max(1.0);
     let (lo, hi) = range_of(values);
     frame(area, title, look, 0.0..len, lo..hi, "step", y_desc)
 }
@@ -230,7 +221,7 @@ fn legend_at<'a, DB: DrawingBackend + 'a, CT: plotters::coord::CoordTranslate>(
 /// point a long of `trade` USD moves it to (docs/amm-formulas.md §2–3).
 pub fn price_curve<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
-    snap: &Snapshot,
+    snap: &View<'_>,
     look: Look,
     trade: f64,
 ) -> DrawResult<DB> {
@@ -298,11 +289,11 @@ pub fn price_curve<DB: DrawingBackend>(
 /// Mark, oracle and terminal price over the episode, with repeg (●) and k (▲) events.
 pub fn prices<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
-    snap: &Snapshot,
+    snap: &View<'_>,
     look: Look,
 ) -> DrawResult<DB> {
     let scale = look.scale;
-    let traj = shown_trajectory(snap);
+    let traj = snap.trajectory;
     let values = traj.iter().flat_map(|s| [s.mark, s.oracle]);
     let mut chart = episode_frame(area, snap, look, "Mark vs oracle", "price (USD)", values)?;
     labelled_line(&mut chart, along(traj, |s| s.oracle), GREY, "oracle", scale)?;
@@ -339,7 +330,7 @@ fn stride(len: usize, max: usize) -> usize {
 /// max |ΔQ| per episode and ‖Q − Q*_model‖∞, on a log axis.
 pub fn convergence<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
-    snap: &Snapshot,
+    snap: &View<'_>,
     look: Look,
 ) -> DrawResult<DB> {
     let scale = look.scale;
@@ -424,7 +415,7 @@ pub fn moving_average(xs: &[f64], w: usize) -> Vec<f64> {
 /// Episode return with its moving average.
 pub fn returns<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
-    snap: &Snapshot,
+    snap: &View<'_>,
     look: Look,
 ) -> DrawResult<DB> {
     let scale = look.scale;
@@ -485,7 +476,7 @@ fn diverging(t: f64) -> RGBColor {
 }
 
 /// Short label of action `a` for the heat map.
-fn action_glyph(snap: &Snapshot, a: u8) -> &str {
+fn action_glyph<'a>(snap: &View<'a>, a: u8) -> &'a str {
     snap.action_labels
         .get(a as usize)
         .map_or("?", |s| s.as_str())
@@ -495,7 +486,7 @@ fn action_glyph(snap: &Snapshot, a: u8) -> &str {
 /// (columns: imbalance bins; rows: gap bins). Unvisited states are grey.
 pub fn q_table<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
-    snap: &Snapshot,
+    snap: &View<'_>,
     look: Look,
 ) -> DrawResult<DB> {
     let scale = look.scale;
@@ -522,7 +513,7 @@ pub fn q_table<DB: DrawingBackend>(
         .map(|(q, _)| q.iter().cloned().fold(f64::NEG_INFINITY, f64::max).abs())
         .fold(0.0, f64::max)
         .max(1e-12);
-    let m = snap.config.mdp;
+    let m = snap.mdp;
     for (k, panel) in panels.iter().enumerate() {
         let label = if nk > 1 {
             format!("√k level {:+}", k as i32 - (nk / 2) as i32)
@@ -597,11 +588,11 @@ pub fn q_table<DB: DrawingBackend>(
 /// Open interest long and short and the net imbalance over the episode.
 pub fn interest<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
-    snap: &Snapshot,
+    snap: &View<'_>,
     look: Look,
 ) -> DrawResult<DB> {
     let scale = look.scale;
-    let traj = shown_trajectory(snap);
+    let traj = snap.trajectory;
     let values = traj
         .iter()
         .flat_map(|s| [s.open_interest_long, -s.open_interest_short, s.net_base]);
@@ -629,11 +620,11 @@ pub fn interest<DB: DrawingBackend>(
 /// Fee pool, the F/2 floor and the cumulative reward terms over the episode.
 pub fn money<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
-    snap: &Snapshot,
+    snap: &View<'_>,
     look: Look,
 ) -> DrawResult<DB> {
     let scale = look.scale;
-    let traj = shown_trajectory(snap);
+    let traj = snap.trajectory;
     let cum = |f: fn(&StepInfo) -> f64| -> Vec<f64> {
         traj.iter()
             .scan(0.0, |acc, s| {

@@ -6,32 +6,27 @@ use plotters::prelude::*;
 use plotters_svg::SVGBackend;
 
 use super::{draw, Look, CHART_NAMES};
-use crate::session::Snapshot;
+use crate::session::View;
 
 /// Size of every SVG chart, in pixels.
 pub const SIZE: (u32, u32) = (720, 420);
 
-/// Draws chart `name` into an SVG string.
-pub fn render(name: &str, snap: &Snapshot) -> Result<String, String> {
+/// Draws chart `name` into an SVG string; `trade` is the USD size shown on the curve.
+pub fn render(name: &str, view: &View<'_>, trade: f64) -> Result<String, String> {
     let mut out = String::new();
     {
         let root = SVGBackend::with_string(&mut out, SIZE).into_drawing_area();
-        let trade = snap
-            .config
-            .traders
-            .volume
-            .volume(snap.amm.mark_price, snap.amm.sqrt_k);
-        draw(name, &root, snap, Look::FILE, trade).map_err(|e| format!("{name}: {e}"))?;
+        draw(name, &root, view, Look::FILE, trade).map_err(|e| format!("{name}: {e}"))?;
         root.present().map_err(|e| format!("{name}: {e}"))?;
     }
     Ok(out)
 }
 
 /// Writes every chart as `DIR/<name>.svg`, creating DIR.
-pub fn write_all(snap: &Snapshot, dir: &Path) -> Result<(), String> {
+pub fn write_all(view: &View<'_>, trade: f64, dir: &Path) -> Result<(), String> {
     std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
     for name in CHART_NAMES {
-        let svg = render(name, snap)?;
+        let svg = render(name, view, trade)?;
         std::fs::write(dir.join(format!("{name}.svg")), svg).map_err(|e| e.to_string())?;
     }
     Ok(())

@@ -510,7 +510,8 @@ fn cmd_train(args: &TrainArgs) -> CliResult<ExitCode> {
         fs::write(p, session.trajectory_csv()).map_err(|e| format!("{}: {e}", p.display()))?;
     }
     if let Some(dir) = &args.plot {
-        damm::charts::svg::write_all(&snap, dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        damm::charts::svg::write_all(&session.view(), session.typical_trade(), dir)
+            .map_err(|e| format!("{}: {e}", dir.display()))?;
     }
     let h = &snap.history;
     let summary = json!({

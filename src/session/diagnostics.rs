@@ -1,0 +1,152 @@
+//! Diagnostics of a training run: per-episode history, the greedy policy's changes, and
+//! the comparison of Q with Q*_model (value iteration on the estimated model). Not here:
+//! training itself (`training`) or evaluation (`rollout`).
+
+use serde::{Deserialize, Serialize};
+
+use crate::learn::{self, Model, QLearner};
+
+/// Episodes of diagnostics kept; older ones are dropped in halves.
+const HISTORY_CAP: usize = 20_000;
+
+/// Per-episode diagnostics, index i ↔ episode `first_episode + i`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct History {
+    pub first_episode: u32,
+    /// Undiscounted return of each episode.
+    pub episode_return: Vec<f64>,
+    /// Largest |ΔQ| of any update in the episode.
+    pub max_dq: Vec<f64>,
+    /// States whose greedy action changed during the episode.
+    pub policy_changes: Vec<u32>,
+    /// ‖Q − Q*_model‖∞ at the episodes where Q* was computed (`null` elsewhere).
+    pub q_error: Vec<Option<f64>>,
+    /// Share of visited states whose greedy action agrees with Q*_model's (`null` elsewhere).
+    pub agreement: Vec<Option<f64>>,
+}
+
+impl History {
+    fn push(&mut self, ret: f64, max_dq: f64, changes: u32) {
+        if self.episode_return.len() >= HISTORY_CAP {
+            let half = HISTORY_CAP / 2;
+            self.first_episode += half as u32;
+            self.episode_return.drain(..half);
+            self.max_dq.drain(..half);
+            self.policy_changes.drain(..half);
+            self.q_error.drain(..half);
+            self.agreement.drain(..half);
+        }
+        self.episode_return.push(ret);
+        self.max_dq.push(max_dq);
+        self.policy_changes.push(changes);
+        self.q_error.push(None);
+        self.agreement.push(None);
+    }
+}
+
+/// Comparison of Q with Q*_model.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq)]
+pub struct QComparison {
+    /// ‖Q − Q*‖∞ over the pairs tried at least once.
+    pub max_error: f64,
+    /// ‖Q*‖∞ over the same pairs.
+    pub q_star_norm: f64,
+    /// max_error / q_star_norm.
+    pub relative_error: f64,
+    /// Share of states (with every available action tried) whose greedy actions agree.
+    pub agreement: f64,
+}
+
+/// What the diagnostics keep between episodes.
+#[derive(Debug, Clone, Default)]
+pub struct Diagnostics {
+    /// Greedy action per state at the end of the last episode.
+    pub greedy: Vec<u8>,
+    /// Q*_model at the last computation (NaN where untried).
+    pub q_star: Option<Vec<f64>>,
+    pub q_comparison: Option<QComparison>,
+    pub history: History,
+}
+
+impl Diagnostics {
+    pub fn new(agent: &QLearner) -> Self {
+        Self {
+            greedy: agent.greedy_policy(),
+            ..Self::default()
+        }
+    }
+
+    /// Records a finished episode: its return, largest |ΔQ| and how many states changed
+    /// their greedy action.
+    pub fn end_episode(&mut self, agent: &QLearner, ret: f64, max_dq: f64) {
+        let greedy = agent.greedy_policy();
+        let changes = greedy
+            .iter()
+            .zip(&self.greedy)
+            .filter(|(a, b)| a != b)
+            .count() as u32;
+        self.greedy = greedy;
+        self.history.push(ret, max_dq, changes);
+    }
+
+    /// Recomputes Q*_model by value iteration (warm-started) and compares Q with it.
+    pub fn compute_q_star(
+        &mut self,
+        agent: &QLearner,
+        model: &Model,
+        discount: f64,
+    ) -> QComparison {
+        // Stop value iteration at a change of 1e-10 of the largest Q (relative tolerance).
+        let scale = learn::max_abs(self.q_star.as_deref().unwrap_or(agent.q())).max(1.0);
+        let q_star = model.q_star(discount, 1e-10 * scale, self.q_star.as_deref());
+        let cmp = compare(agent.q(), &q_star, agent.n_actions(), model.tries());
+        if let Some(last) = self.history.q_error.last_mut() {
+            *last = Some(cmp.max_error);
+        }
+        if let Some(last) = self.history.agreement.last_mut() {
+            *last = Some(cmp.agreement);
+        }
+        self.q_star = Some(q_star);
+        self.q_comparison = Some(cmp);
+        cmp
+    }
+}
+
+/// Compares Q with Q* on the tried pairs; greedy agreement over states whose available
+/// actions were all tried.
+fn compare(q: &[f64], q_star: &[f64], na: usize, tries: &[u32]) -> QComparison {
+    let max_error = learn::max_abs_diff(q, q_star);
+    let q_star_norm = learn::max_abs(q_star);
+    let ns = q.len() / na;
+    let (mut agree, mut total) = (0u32, 0u32);
+    for s in 0..ns {
+        let tried: u32 = (0..na)
+            .filter(|&a| tries[s * na + a] > 0)
+            .fold(0, |m, a| m | (1 << a));
+        if tried.count_ones() < 2 {
+            continue;
+        }
+        total += 1;
+        let a = learn::greedy(q, na, s, tried);
+        let b = learn::greedy(q_star, na, s, tried);
+        // Ties within 1e-9 relative count as agreement.
+        let tol = 1e-9 * q_star[s * na + b].abs().max(1.0);
+        if a == b || (q_star[s * na + a] - q_star[s * na + b]).abs() <= tol {
+            agree += 1;
+        }
+    }
+    QComparison {
+        max_error,
+        q_star_norm,
+        relative_error: if q_star_norm > 0.0 {
+            max_error / q_star_norm
+        } else {
+            0.0
+        },
+        agreement: if total > 0 {
+            agree as f64 / total as f64
+        } else {
+            1.0
+        },
+    }
+}

@@ -1,0 +1,92 @@
+//! Using a trained Q table without learning: the evaluation of every policy on common
+//! random numbers, a greedy rollout from the configured market, and the trajectory CSV.
+//! Not here: training (`training`) or its diagnostics (`diagnostics`).
+
+use crate::config::Config;
+use crate::learn::{evaluate, EvalTable, Policy};
+use crate::mdp::{Scenario, StepInfo};
+use crate::rng::SimRng;
+
+/// The policies a run is compared with, in report order: the baselines (static, the v1-style
+/// rule, Drift v2's rules), then the learned greedy policy of `q`.
+pub fn policies(config: &Config, q: &[f64]) -> [Policy; 4] {
+    [
+        Policy::Static,
+        Policy::V1Rule {
+            threshold: config.eval.drift_threshold,
+        },
+        Policy::DriftV2 {
+            params: config.drift_v2,
+        },
+        Policy::Greedy { q: q.to_vec() },
+    ]
+}
+
+/// Evaluates every policy of `policies` on the config's evaluation seeds (a copy of `env`
+/// is used; `env` itself is untouched).
+pub fn evaluate_all(env: &dyn Scenario, config: &Config, q: &[f64]) -> EvalTable {
+    let mut env = env.clone_box();
+    let e = config.eval;
+    let rows = policies(config, q)
+        .iter()
+        .map(|p| evaluate(&mut *env, p, e.first_seed, e.seeds, config.mdp.episode_len))
+        .collect();
+    EvalTable { rows }
+}
+
+/// Starts a fresh episode from the configured market (no exploring start) and follows
+/// `policy` for `steps` steps; returns the trajectory (step 0 is the start state).
+pub fn rollout(
+    env: &mut dyn Scenario,
+    policy: &Policy,
+    steps: u32,
+    rng: &mut SimRng,
+) -> Vec<StepInfo> {
+    env.reset_with(rng, false);
+    let mut out = Vec::with_capacity(steps as usize + 1);
+    out.push(*env.last());
+    for _ in 0..steps {
+        policy.step(env, rng);
+        out.push(*env.last());
+    }
+    out
+}
+
+/// Header of `trajectory_csv`.
+pub const CSV_HEADER: &str = "step,oracle,mark,terminal,peg,sqrt_k,net_base,open_interest_long,open_interest_short,total_fee,fee_pool,action,adjusted,trade,informed,fee_income,adjustment_cost,funding,counterparty_pnl,overhead,reward";
+
+/// A trajectory as CSV, one row per step.
+pub fn trajectory_csv(rows: &[StepInfo]) -> String {
+    let mut out = String::with_capacity(64 * (rows.len() + 1));
+    out.push_str(CSV_HEADER);
+    out.push('\n');
+    for (i, r) in rows.iter().enumerate() {
+        let p = &r.parts;
+        let cells: [String; 21] = [
+            i.to_string(),
+            r.oracle.to_string(),
+            r.mark.to_string(),
+            r.terminal.to_string(),
+            r.peg.to_string(),
+            r.sqrt_k.to_string(),
+            r.net_base.to_string(),
+            r.open_interest_long.to_string(),
+            r.open_interest_short.to_string(),
+            r.total_fee.to_string(),
+            r.fee_pool.to_string(),
+            r.action.to_string(),
+            r.adjusted.to_string(),
+            r.trade.to_string(),
+            r.informed.to_string(),
+            p.fee_income.to_string(),
+            p.adjustment_cost.to_string(),
+            p.funding.to_string(),
+            p.counterparty_pnl.to_string(),
+            p.overhead.to_string(),
+            r.reward.to_string(),
+        ];
+        out.push_str(&cells.join(","));
+        out.push('\n');
+    }
+    out
+}

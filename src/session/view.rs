@@ -1,0 +1,81 @@
+//! What the charts and exports read: `View`, borrowed from a live session without copying,
+//! and `Snapshot`, an owned serde copy (for JSON exports and for posting across threads)
+//! that lends the same `View`. Not here: drawing (`charts`).
+
+use serde::{Deserialize, Serialize};
+
+use super::diagnostics::{History, QComparison};
+use crate::amm::AmmState;
+use crate::config::Config;
+use crate::mdp::{MdpConfig, StepInfo};
+
+/// A borrowed view of a run for drawing.
+#[derive(Debug, Clone, Copy)]
+pub struct View<'a> {
+    pub mdp: MdpConfig,
+    pub amm: AmmState,
+    /// The shown episode (current, or the last one right after an episode ends).
+    pub trajectory: &'a [StepInfo],
+    pub history: &'a History,
+    pub q: &'a [f64],
+    pub q_star: Option<&'a [f64]>,
+    pub visits: &'a [u32],
+    pub policy: &'a [u8],
+    /// The current state index.
+    pub state: usize,
+    /// [imbalance bins, gap bins, k levels] (1 where a preset lacks a component).
+    pub state_shape: [usize; 3],
+    pub n_actions: usize,
+    /// Short action labels for the policy chart.
+    pub action_labels: &'a [String],
+}
+
+/// Everything worth drawing or saving, as plain owned data.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Snapshot {
+    pub config: Config,
+    pub action_names: Vec<String>,
+    pub action_labels: Vec<String>,
+    pub n_states: usize,
+    pub n_actions: usize,
+    pub state_shape: [usize; 3],
+    /// Episodes completed.
+    pub episode: u32,
+    /// Step within the current episode.
+    pub step: u32,
+    pub total_steps: u64,
+    pub epsilon: f64,
+    pub amm: AmmState,
+    pub oracle: f64,
+    pub state: usize,
+    pub mask: u32,
+    /// The shown episode so far (step 0 is the start state).
+    pub trajectory: Vec<StepInfo>,
+    pub q: Vec<f64>,
+    /// Q*_model at the last computation (NaN where untried).
+    pub q_star: Option<Vec<f64>>,
+    pub q_comparison: Option<QComparison>,
+    pub visits: Vec<u32>,
+    pub policy: Vec<u8>,
+    pub history: History,
+}
+
+impl Snapshot {
+    /// The same view a live session gives.
+    pub fn view(&self) -> View<'_> {
+        View {
+            mdp: self.config.mdp,
+            amm: self.amm,
+            trajectory: &self.trajectory,
+            history: &self.history,
+            q: &self.q,
+            q_star: self.q_star.as_deref(),
+            visits: &self.visits,
+            policy: &self.policy,
+            state: self.state,
+            state_shape: self.state_shape,
+            n_actions: self.n_actions,
+            action_labels: &self.action_labels,
+        }
+    }
+}
