@@ -267,8 +267,13 @@ impl DataLab {
         let fits = ds
             .volume_fits()
             .map_err(|e| JsError::new(&format!("volume regression: {e}")))?;
-        let classify = ds.classify(&rule, 5, 42).map_err(|e| e.to_string());
-        let (predictor, predict) = ds.predict(3, 7);
+        let classify = ds
+            .classify(&rule, crate::analysis::CV_FOLDS, crate::analysis::CV_SEED)
+            .map_err(|e| e.to_string());
+        let (predictor, predict) = ds.predict(
+            crate::analysis::PREDICT_WINDOW,
+            crate::analysis::PREDICT_SEED,
+        );
         let table: Vec<serde_json::Value> = fits
             .iter()
             .map(|f| {

@@ -91,7 +91,13 @@ fn events_and_labels() {
 
 #[test]
 fn classifier_table_with_fixed_seed() {
-    let r = dataset().classify(&LabelRule::default(), 5, 42).unwrap();
+    let r = dataset()
+        .classify(
+            &LabelRule::default(),
+            damm::analysis::CV_FOLDS,
+            damm::analysis::CV_SEED,
+        )
+        .unwrap();
     assert_eq!((r.events, r.successes, r.folds), (333, 133, 5));
     // (model, accuracy, precision, recall, F1)
     #[rustfmt::skip]
@@ -118,7 +124,10 @@ fn classifier_table_with_fixed_seed() {
 
 #[test]
 fn predictor_against_baselines() {
-    let (_, r) = dataset().predict(3, 7);
+    let (net, r) = dataset().predict(damm::analysis::PREDICT_WINDOW, damm::analysis::PREDICT_SEED);
+    // The net keeps the window it was trained on (the ensemble reads it, not a guess).
+    assert_eq!(net.window, damm::analysis::PREDICT_WINDOW);
+    assert!(net.window > net.kernel);
     assert_eq!((r.train, r.test), (238, 79));
     assert!((r.mae_no_change - 1.678374493882172).abs() < 1e-9);
     assert!((r.mae_last_change - 0.9065323417208603).abs() < 1e-9);

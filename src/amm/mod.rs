@@ -265,6 +265,10 @@ pub fn funding_rate(mark_twap: f64, oracle_twap: f64, period_hours: f64) -> f64 
     (mark_twap - oracle_twap) / (24.0 / period_hours.max(1.0))
 }
 
+/// Divisor of v1's funding clamp from 26 Jan 2022: the spread is limited to ±oracle/33
+/// (docs/amm-formulas.md §7, v1 63613fb).
+pub const V1_FUNDING_CLAMP_DIVISOR: f64 = 33.0;
+
 /// Funding rate with the spread clamped to ±oracle_twap/divisor (docs/amm-formulas.md §7, v1
 /// 63613fb / v2 tiers).
 pub fn funding_rate_clamped(

@@ -10,3 +10,12 @@ pub mod ensemble;
 pub mod volume;
 
 pub use dataset::Dataset;
+
+/// Folds of the classifiers' stratified cross-validation (CLI default, page, tests).
+pub const CV_FOLDS: usize = 5;
+/// Seed of the cross-validation's fold assignment.
+pub const CV_SEED: u64 = 42;
+/// Events per input window of the next-change predictor.
+pub const PREDICT_WINDOW: usize = 3;
+/// Seed of the predictor's initialisation.
+pub const PREDICT_SEED: u64 = 7;

@@ -307,7 +307,7 @@ impl MarketCore {
         if funding {
             let (m, o) = (self.amm.mark_price(), self.oracle.price());
             let rate = if self.mdp.funding_clamp {
-                amm::funding_rate_clamped(m, o, 1.0, 33.0)
+                amm::funding_rate_clamped(m, o, 1.0, amm::V1_FUNDING_CLAMP_DIVISOR)
             } else {
                 amm::funding_rate(m, o, 1.0)
             };

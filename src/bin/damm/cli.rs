@@ -83,6 +83,12 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// The parameter registry: every config path with its label, unit, range and CLI flag.
+    Params {
+        /// Print the README's Markdown table instead of JSON.
+        #[arg(long)]
+        markdown: bool,
+    },
     /// Drift's history: summary, labelled events, classifiers, next-change predictor, recommendation.
     Data {
         #[command(subcommand)]
@@ -109,9 +115,9 @@ enum DataCommand {
         data: DataArgs,
         #[command(flatten)]
         rule: RuleArgs,
-        #[arg(long, default_value_t = 5)]
+        #[arg(long, default_value_t = damm::analysis::CV_FOLDS)]
         folds: usize,
-        #[arg(long, default_value_t = 42)]
+        #[arg(long, default_value_t = damm::analysis::CV_SEED)]
         seed: u64,
     },
     /// The next-change predictor against the no-change and last-change baselines.
@@ -119,9 +125,9 @@ enum DataCommand {
         #[command(flatten)]
         data: DataArgs,
         /// Events per input window.
-        #[arg(long, default_value_t = 3)]
+        #[arg(long, default_value_t = damm::analysis::PREDICT_WINDOW)]
         window: usize,
-        #[arg(long, default_value_t = 7)]
+        #[arg(long, default_value_t = damm::analysis::PREDICT_SEED)]
         seed: u64,
     },
     /// Train `control` with the fitted volume model, then recommend for a market state.
@@ -306,7 +312,7 @@ fn cmd_data(cmd: &DataCommand) -> CliResult<ExitCode> {
             let mut session = train(cfg)?;
             session.step_greedy(*at_step);
             let classifier = ds.success_model(&rule.rule()?).map_err(|e| e.to_string())?;
-            let (net, _) = ds.predict(3, 7);
+            let (net, _) = ds.predict(damm::analysis::PREDICT_WINDOW, damm::analysis::PREDICT_SEED);
             let rec = damm::analysis::ensemble::recommend(
                 session.env(),
                 session.agent().q(),
@@ -538,6 +544,16 @@ fn cmd_train(args: &TrainArgs) -> CliResult<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+fn cmd_params(markdown: bool) -> CliResult<ExitCode> {
+    use damm::config::params::{markdown_table, DERIVED, PARAMS};
+    if markdown {
+        print!("{}", markdown_table());
+    } else {
+        emit(&json!({ "params": PARAMS, "derived": DERIVED }), None)?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 fn print_table(table: &EvalTable) {
     eprintln!(
         "{:<9} {:>28} {:>10} {:>11} {:>11} {:>9} {:>7}",
@@ -738,6 +754,7 @@ pub fn main() -> ExitCode {
             ..
         } => cmd_fit_drift(curve.as_deref(), plot.as_deref(), out.as_deref()),
         Command::Data { command } => cmd_data(command),
+        Command::Params { markdown } => cmd_params(*markdown),
     };
     match result {
         Ok(code) => code,
