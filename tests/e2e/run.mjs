@@ -385,7 +385,18 @@ try {
     assert.equal(await page.locator('#regression-table tr').count(), 1 + 4);
     assert.match(await page.textContent('#classify-title'), /333 events, 133 successes, 5-fold/);
     assert.match(await page.textContent('#predict-summary'), /MAE 0\.915 pp vs 0\.907/);
-    assert.match(await page.textContent('#recommendation'), /^(hold|repeg|k up|k down) — /);
+    // The recommendation follows its own rule: the greedy available action of the shown Q
+    // values, kept only when the classifier's success probability is at least 0.5.
+    const rec = await page.evaluate(() => window.dammLab.pg.recommend(window.dammLab.lab, 0.5));
+    const names = ['hold', 'repeg', 'k up', 'k down'];
+    let best = -1;
+    rec.q_values.forEach((q, a) => {
+      if (q !== null && Number.isFinite(q) && (best < 0 || q > rec.q_values[best])) best = a;
+    });
+    assert.equal(rec.rl_action, names[best]);
+    const keep = best !== 0 && (rec.success_probability === null || rec.success_probability === undefined || rec.success_probability >= 0.5);
+    assert.equal(rec.action, keep ? names[best] : 'hold');
+    assert.ok((await page.textContent('#recommendation')).startsWith(`${rec.action} — `));
     // The history chart is drawn, and another market draws differently.
     const before = await dataPixels(page);
     const draws = await page.evaluate(() => window.dammLab.dataDraws);
