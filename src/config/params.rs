@@ -69,6 +69,9 @@ pub struct Param {
     pub kind: Kind,
     pub min: f64,
     pub max: f64,
+    /// The page slider's span, inside [min, max] (the number box accepts the whole range).
+    pub slider_min: f64,
+    pub slider_max: f64,
     /// The upper end is excluded (γ < 1).
     pub max_open: bool,
     pub scale: Scale,
@@ -135,6 +138,8 @@ impl Param {
             kind,
             min: f64::MIN,
             max: f64::MAX,
+            slider_min: f64::MIN,
+            slider_max: f64::MAX,
             max_open: false,
             scale: Scale::Linear,
             step: 0.0,
@@ -148,7 +153,15 @@ impl Param {
     const fn range(mut self, min: f64, max: f64, step: f64) -> Self {
         self.min = min;
         self.max = max;
+        self.slider_min = min;
+        self.slider_max = max;
         self.step = step;
+        self
+    }
+    /// A slider span narrower than the allowed range (for very wide ranges).
+    const fn slider(mut self, lo: f64, hi: f64) -> Self {
+        self.slider_min = lo;
+        self.slider_max = hi;
         self
     }
     const fn open_above(mut self) -> Self {
@@ -391,18 +404,21 @@ pub static PARAMS: &[Param] = &[
         .shown(),
     float("traders.volume.beta0", "β0 — base volume per step", num_field!(traders.volume.beta0))
         .range(-1e12, 1e12, 1000.0)
+        .slider(0.0, 500000.0)
         .unit("USD")
         .group(Group::Traders)
         .help("Intercept of the volume regression.")
         .shown(),
     float("traders.volume.beta_price", "β1 — volume per unit of f(price)", num_field!(traders.volume.beta_price))
         .range(-1e12, 1e12, 1.0)
+        .slider(-2000.0, 2000.0)
         .unit("USD")
         .group(Group::Traders)
         .help("Price coefficient of the volume regression.")
         .shown(),
     float("traders.volume.beta_k", "β2 — volume per unit of g(√k)", num_field!(traders.volume.beta_k))
         .range(-1e12, 1e12, 0.0005)
+        .slider(0.0, 0.5)
         .unit("USD")
         .group(Group::Traders)
         .help("Liquidity coefficient of the volume regression.")
@@ -417,12 +433,14 @@ pub static PARAMS: &[Param] = &[
         .help("g(√k) = k or √k in the volume regression."),
     float("traders.size_noise", "σ — trade size noise", num_field!(traders.size_noise))
         .range(0.0, 3.0, 0.05)
+        .slider(0.0, 2.0)
         .group(Group::Traders)
         .help("σ of the log-normal noise on each trade's size (mean 1).")
         .shown(),
     // Market.
     float("market.sqrt_k", "√k — liquidity depth", num_field!(market.sqrt_k))
         .range(10.0, 1e12, 0.01)
+        .slider(1000.0, 10000000.0)
         .log()
         .unit("base units")
         .group(Group::Market)
@@ -431,6 +449,7 @@ pub static PARAMS: &[Param] = &[
         .shown(),
     float("market.peg", "peg — start price", num_field!(market.peg))
         .range(1e-4, 1e7, 0.01)
+        .slider(0.1, 100000.0)
         .log()
         .unit("USD")
         .group(Group::Market)
@@ -448,6 +467,7 @@ pub static PARAMS: &[Param] = &[
         .help("Cumulative fees F; the pool's floor is F/2."),
     float("market.fee_pool", "P — fee pool at start", num_field!(market.fee_pool))
         .range(0.0, 1e12, 500.0)
+        .slider(0.0, 100000.0)
         .unit("USD")
         .group(Group::Market)
         .help("Fee pool P; repegs may spend P − F/2.")
@@ -461,29 +481,34 @@ pub static PARAMS: &[Param] = &[
         .help("Drift v1 from Jan 2022: 0.975; empty = no limit."),
     float("oracle.volatility", "σ oracle — volatility per step", num_field!(oracle.volatility))
         .range(0.0, 1.0, 0.001)
+        .slider(0.0, 0.05)
         .group(Group::Market)
         .help("GBM volatility of the oracle per step (0.01 ≈ 1% per hour).")
         .cli("volatility")
         .shown(),
     float("oracle.drift", "μ oracle — drift per step", num_field!(oracle.drift))
         .range(-0.5, 0.5, 0.0005)
+        .slider(-0.005, 0.005)
         .group(Group::Market)
         .help("GBM drift of the oracle per step.")
         .shown(),
     // MDP.
     float("mdp.delta", "δ — paper: mark offset from oracle", num_field!(mdp.delta))
         .range(0.0, 0.5, 0.001)
+        .slider(0.0, 0.05)
         .open_above()
         .group(Group::Mdp)
         .help("How far from the oracle the paper's ±1 actions put the mark.")
         .shown(),
     float("mdp.kappa", "κ — control: √k step", num_field!(mdp.kappa))
         .range(1e-4, 0.5, 0.001)
+        .slider(0.005, 0.025)
         .group(Group::Mdp)
         .help("Relative √k step of the k actions.")
         .shown(),
     param("mdp.imbalance_bins", "imbalance bins", Kind::Int, num_field!(mdp.imbalance_bins))
         .range(1.0, 64.0, 1.0)
+        .slider(1.0, 21.0)
         .group(Group::Mdp)
         .help("Bins of the users' net position N/b₀.")
         .shown(),
@@ -493,6 +518,7 @@ pub static PARAMS: &[Param] = &[
         .help("The imbalance bins span N/b₀ ∈ [−range, range]."),
     int("mdp.gap_bins", "gap bins (control)", num_field!(mdp.gap_bins))
         .range(1.0, 64.0, 1.0)
+        .slider(1.0, 15.0)
         .group(Group::Mdp)
         .help("Bins of the gap (mark − oracle)/oracle.")
         .shown(),
@@ -502,6 +528,7 @@ pub static PARAMS: &[Param] = &[
         .help("The gap bins span [−range, range]."),
     param("mdp.k_levels", "√k levels (control, odd)", Kind::OddInt, num_field!(mdp.k_levels))
         .range(1.0, 15.0, 2.0)
+        .slider(1.0, 9.0)
         .group(Group::Mdp)
         .help("Number of √k levels √k₀·(1+κ)^j, centred on j = 0.")
         .shown(),
@@ -511,12 +538,14 @@ pub static PARAMS: &[Param] = &[
     flag("mdp.exploring_starts", "exploring starts", flag_field!(mdp.exploring_starts)).group(Group::Mdp),
     int("mdp.episode_len", "T — steps per episode", num_field!(mdp.episode_len))
         .range(1.0, 100_000.0, 10.0)
+        .slider(10.0, 1000.0)
         .group(Group::Mdp)
         .help("Steps per episode (one step ≈ one hour of funding).")
         .cli("episode-len")
         .shown(),
     float("mdp.overhead", "overhead per adjustment", num_field!(mdp.overhead))
         .range(0.0, 1e9, 10.0)
+        .slider(0.0, 2000.0)
         .unit("USD")
         .group(Group::Mdp)
         .help("Operating cost of one repeg or k update (transactions, operations), on top of Drift's own cost.")
@@ -530,6 +559,7 @@ pub static PARAMS: &[Param] = &[
         .cli("episodes"),
     float("learn.discount", "γ — discount", num_field!(learn.discount))
         .range(0.0, 1.0, 0.01)
+        .slider(0.0, 0.99)
         .open_above()
         .group(Group::Learn)
         .help("Discount factor of the Q-learning target.")
@@ -537,6 +567,7 @@ pub static PARAMS: &[Param] = &[
         .shown(),
     float("learn.alpha", "α0 — step size", num_field!(learn.alpha))
         .range(1e-6, 1.0, 0.01)
+        .slider(0.01, 1.0)
         .group(Group::Learn)
         .help("Step size of a pair's first visit.")
         .cli("alpha")
@@ -557,6 +588,7 @@ pub static PARAMS: &[Param] = &[
         .shown(),
     float("learn.epsilon_decay", "ε decay per episode", num_field!(learn.epsilon_decay))
         .range(0.0, 1.0, 0.0001)
+        .slider(0.99, 1.0)
         .group(Group::Learn)
         .help("ε is multiplied by this after every episode.")
         .shown(),
@@ -770,6 +802,22 @@ mod tests {
             assert!(find(p).is_some(), "{p} is not in the registry");
         }
         assert_eq!(paths.len(), PARAMS.len());
+    }
+
+    #[test]
+    fn slider_spans_lie_inside_the_allowed_range_and_hold_the_default() {
+        let d = Config::default();
+        for p in PARAMS {
+            assert!(p.min <= p.slider_min && p.slider_max <= p.max, "{}", p.path);
+            assert!(
+                p.slider_min < p.slider_max || p.kind == Kind::Flag,
+                "{}",
+                p.path
+            );
+            if let (true, Some(v)) = (p.control, p.value(&d)) {
+                assert!((p.slider_min..=p.slider_max).contains(&v), "{}", p.path);
+            }
+        }
     }
 
     #[test]

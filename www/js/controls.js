@@ -13,7 +13,7 @@ import { engine } from './state.js';
 /** @typedef {{ type: KindType, choices?: string[] }} Kind */
 /** @typedef {'run' | 'traders' | 'market' | 'mdp' | 'learn' | 'eval'} Group */
 /**
- * One parameter, as `src/params.rs` serialises it.
+ * One parameter, as `src/config/params.rs` serialises it.
  * @typedef {object} ParamSpec
  * @property {string} path Dotted config path, also the URL-hash key.
  * @property {string} label
@@ -22,6 +22,8 @@ import { engine } from './state.js';
  * @property {Kind} kind
  * @property {number} min
  * @property {number} max
+ * @property {number} slider_min The slider's span (the number input takes [min, max]).
+ * @property {number} slider_max
  * @property {boolean} max_open The upper end is excluded.
  * @property {'linear' | 'log'} scale
  * @property {number} step Slider step (log10 units on a log scale).
@@ -56,6 +58,8 @@ import { engine } from './state.js';
  * @property {Kind} kind
  * @property {number} min
  * @property {number} max
+ * @property {number} sliderMin
+ * @property {number} sliderMax
  * @property {boolean} maxOpen
  * @property {boolean} log
  * @property {number} step
@@ -68,13 +72,6 @@ import { engine } from './state.js';
  * @property {Control} c
  * @property {(v: number | null) => void} show
  */
-
-/**
- * A linear slider spans at most this many steps either side of the default: the registry's
- * ranges are what the engine accepts (β0 ∈ ±1e12), far wider than a useful slider. The
- * number input beside it takes the whole range.
- */
-const SLIDER_HALF_SPAN_STEPS = 1000;
 
 /** @type {Bound[]} */
 const bound = [];
@@ -100,7 +97,8 @@ export function registry() {
 function fromParam(p) {
   return {
     path: p.path, label: p.label, unit: p.unit, help: p.help, kind: p.kind,
-    min: p.min, max: p.max, maxOpen: p.max_open, log: p.scale === 'log', step: p.step,
+    min: p.min, max: p.max, sliderMin: p.slider_min, sliderMax: p.slider_max,
+    maxOpen: p.max_open, log: p.scale === 'log', step: p.step,
     group: p.group, source: p.path,
   };
 }
@@ -115,9 +113,12 @@ function fromParam(p) {
 function fromDerived(d, src) {
   const a = tidy(d.offset + d.factor * src.min);
   const b = tidy(d.offset + d.factor * src.max);
+  const sa = tidy(d.offset + d.factor * src.slider_min);
+  const sb = tidy(d.offset + d.factor * src.slider_max);
   return {
     path: d.path, label: d.label, unit: d.unit, help: d.help, kind: src.kind,
-    min: Math.min(a, b), max: Math.max(a, b), maxOpen: false, log: false,
+    min: Math.min(a, b), max: Math.max(a, b), sliderMin: Math.min(sa, sb), sliderMax: Math.max(sa, sb),
+    maxOpen: false, log: false,
     step: tidy(Math.abs(d.factor) * src.step), group: d.group, source: src.path,
   };
 }
@@ -163,21 +164,16 @@ function rowsOf(group) {
 }
 
 /**
- * The slider's [min, max, step]: log10 space on a log scale; on a linear one the range,
- * less an open upper end, within SLIDER_HALF_SPAN_STEPS of the default and on a grid
- * through the default.
+ * The slider's [min, max, step]: the registry's slider span (in log10 space on a log scale),
+ * on a grid of the step through the span's lower end; an open upper end is left out.
  * @param {Control} c
- * @param {number | null} def
  * @returns {[number, number, number]}
  */
-export function sliderRange(c, def) {
-  if (c.log) return [Math.log10(c.min), Math.log10(c.max), c.step];
+export function sliderRange(c) {
+  if (c.log) return [Math.log10(c.sliderMin), Math.log10(c.sliderMax), c.step];
   const step = c.step > 0 ? c.step : 1;
-  const hi = c.maxOpen ? c.max - step : c.max;
-  const anchor = def === null ? c.min : def;
-  const lo = Math.max(c.min, anchor - SLIDER_HALF_SPAN_STEPS * step);
-  const n = Math.floor((anchor - lo) / step + 1e-9);
-  return [tidy(Math.max(c.min, anchor - n * step)), tidy(Math.min(hi, anchor + SLIDER_HALF_SPAN_STEPS * step)), step];
+  const hi = c.maxOpen && c.sliderMax >= c.max ? c.max - step : c.sliderMax;
+  return [c.sliderMin, tidy(hi), step];
 }
 
 /**
@@ -259,10 +255,9 @@ function bindChoice(c, sel, describe = (n) => n) {
 /**
  * A row with a label, the inputs and the error line; returns the row and how to show a value.
  * @param {Control} c
- * @param {number | null} def The default value (anchors the slider).
  * @returns {{ row: HTMLDivElement, b: Bound }}
  */
-function buildRow(c, def) {
+function buildRow(c) {
   const id = idOf(c.path);
   const row = el('div', { class: 'row', 'data-control': c.path });
   const err = el('span', { class: 'error', id: `err-${id}`, role: 'alert', 'aria-live': 'assertive' });
@@ -288,7 +283,7 @@ function buildRow(c, def) {
     return { row, b: bindChoice(c, sel) };
   }
 
-  const [smin, smax, sstep] = sliderRange(c, def);
+  const [smin, smax, sstep] = sliderRange(c);
   const slider = el('input', {
     type: 'range', id: `ctl-${id}`, min: String(smin), max: String(smax), step: String(sstep),
     'aria-label': `${text} slider`, 'data-path': c.path,
@@ -354,13 +349,9 @@ function describePreset(name) {
 export function buildControls(onChange) {
   changed = onChange;
   const reg = registry();
-  const fresh = new Playground(undefined);
-  /** @type {Values} */
-  const defaults = fresh.values();
-  fresh.free();
   const shown = shownControls(reg);
   for (const c of shown) {
-    const { row, b } = buildRow(c, defaults[c.path] ?? null);
+    const { row, b } = buildRow(c);
     rowsOf(c.group).append(row);
     bound.push(b);
   }
