@@ -6,11 +6,11 @@
 //! (docs/modeling.md §1–2; optional counterparty PnL at the oracle, off by default).
 //! Not here: the paper's ±1 MDP (`paper`), and the policies that drive it (`learn::policy`).
 
-use super::market_core::{EnvError, MarketConfig, MarketCore, MarketMove, MdpConfig, StepInfo};
+use super::market_core::{MarketCore, MarketMove, MdpConfig, StepInfo};
 use super::{bin, ActionMask, Env};
 use crate::amm::v2::{v2_step, V2Market, V2Params};
 use crate::amm::{Amm, AmmError, TRANCHE};
-use crate::market::{OracleConfig, TraderConfig};
+use crate::market::TraderConfig;
 use crate::rng::SimRng;
 
 /// The operator's actions.
@@ -55,13 +55,8 @@ pub struct ControlEnv {
 }
 
 impl ControlEnv {
-    pub fn new(
-        market: &MarketConfig,
-        mdp: &MdpConfig,
-        oracle: &OracleConfig,
-        traders: &TraderConfig,
-    ) -> Result<Self, EnvError> {
-        let core = MarketCore::new(market, mdp, oracle, traders, None)?;
+    /// The control MDP on `core`, under the market's own rules.
+    pub fn new(core: MarketCore) -> Self {
         let mut env = Self {
             core,
             k_level: 0,
@@ -69,7 +64,7 @@ impl ControlEnv {
             mask: 1,
         };
         env.observe();
-        Ok(env)
+        env
     }
 
     pub fn core(&self) -> &MarketCore {
@@ -265,15 +260,18 @@ impl Env for ControlEnv {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::market::OracleConfig;
+    use crate::mdp::MarketConfig;
 
     fn env() -> ControlEnv {
-        ControlEnv::new(
+        let core = MarketCore::new(
             &MarketConfig::default(),
             &MdpConfig::default(),
             &OracleConfig::default(),
             &TraderConfig::default(),
         )
-        .unwrap()
+        .unwrap();
+        ControlEnv::new(core)
     }
 
     #[test]

@@ -174,19 +174,14 @@ pub struct MarketMove {
 }
 
 impl MarketCore {
-    /// Builds the core from parameters already checked by `Config::validate`; `rules`
-    /// replaces the market's rules when given (the paper preset ignores Drift's checks).
+    /// Builds the core from parameters already checked by `Config::validate`.
     pub fn new(
         market: &MarketConfig,
         mdp: &MdpConfig,
         oracle: &OracleConfig,
         traders: &TraderConfig,
-        rules: Option<AmmRules>,
     ) -> Result<Self, EnvError> {
-        let mut start = market.amm()?;
-        if let Some(r) = rules {
-            start.set_rules(r);
-        }
+        let start = market.amm()?;
         let oracle_state = Oracle::start(oracle, start.mark_price(), 0);
         Ok(Self {
             mdp: *mdp,
@@ -203,6 +198,11 @@ impl MarketCore {
 
     pub fn amm(&self) -> &Amm {
         &self.amm
+    }
+    /// Replaces the market's fee-pool and size rules, at the start and now.
+    pub(crate) fn set_rules(&mut self, rules: AmmRules) {
+        self.start.set_rules(rules);
+        self.amm.set_rules(rules);
     }
     pub(crate) fn amm_mut(&mut self) -> &mut Amm {
         &mut self.amm

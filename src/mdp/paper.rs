@@ -7,10 +7,9 @@
 //! market runs without Drift's fee-pool checks. Not here: the operator's cost-aware problem
 //! (`control`).
 
-use super::market_core::{EnvError, MarketConfig, MarketCore, MdpConfig, StepInfo};
+use super::market_core::{MarketCore, StepInfo};
 use super::{ActionMask, Env};
 use crate::amm::{self, AmmRules};
-use crate::market::{OracleConfig, TraderConfig};
 use crate::rng::SimRng;
 
 /// The paper's two actions.
@@ -45,16 +44,12 @@ pub struct PaperEnv {
 }
 
 impl PaperEnv {
-    pub fn new(
-        market: &MarketConfig,
-        mdp: &MdpConfig,
-        oracle: &OracleConfig,
-        traders: &TraderConfig,
-    ) -> Result<Self, EnvError> {
-        let core = MarketCore::new(market, mdp, oracle, traders, Some(AmmRules::unchecked()))?;
-        let mut env = Self { core, state: 0 };
-        env.state = env.core.imbalance_bin();
-        Ok(env)
+    /// The paper's MDP on `core`; the paper ignores repeg costs, so Drift's fee-pool checks
+    /// are switched off.
+    pub fn new(mut core: MarketCore) -> Self {
+        core.set_rules(AmmRules::unchecked());
+        let state = core.imbalance_bin();
+        Self { core, state }
     }
 
     pub fn core(&self) -> &MarketCore {
@@ -124,16 +119,19 @@ impl Env for PaperEnv {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::market::{OracleConfig, TraderConfig};
+    use crate::mdp::{MarketConfig, MdpConfig};
 
     #[test]
     fn actions_set_the_mark_relative_to_the_oracle() {
-        let mut e = PaperEnv::new(
+        let core = MarketCore::new(
             &MarketConfig::default(),
             &MdpConfig::default(),
             &OracleConfig::default(),
             &TraderConfig::default(),
         )
         .unwrap();
+        let mut e = PaperEnv::new(core);
         assert_eq!(e.n_states(), 7);
         let mut rng = SimRng::new(1);
         e.reset_with(&mut rng, false);

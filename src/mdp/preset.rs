@@ -38,9 +38,10 @@ impl Preset {
         oracle: &OracleConfig,
         traders: &TraderConfig,
     ) -> Result<Box<dyn Scenario>, EnvError> {
+        let core = MarketCore::new(market, mdp, oracle, traders)?;
         Ok(match self {
-            Preset::Paper => Box::new(PaperEnv::new(market, mdp, oracle, traders)?),
-            Preset::Control => Box::new(ControlEnv::new(market, mdp, oracle, traders)?),
+            Preset::Paper => Box::new(PaperEnv::new(core)),
+            Preset::Control => Box::new(ControlEnv::new(core)),
         })
     }
 }
