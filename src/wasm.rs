@@ -76,6 +76,8 @@ struct Stats {
     agreement: Option<f64>,
     mask: u32,
     action_names: &'static [&'static str],
+    /// Band preset: learned band, exact optimum, continuous law.
+    band: Option<crate::session::BandReport>,
 }
 
 #[wasm_bindgen]
@@ -177,7 +179,9 @@ impl Playground {
     /// A small summary for the status line.
     pub fn stats(&self) -> Result<JsValue, JsError> {
         let env = self.session.env();
-        let amm = env.market().amm();
+        // The last step's record is the market now (the band model: mark = its gap).
+        let last = *env.last();
+        let spendable = env.market().map_or(0.0, |m| m.amm().spendable());
         let h = self.session.history();
         let cmp = self.session.q_comparison();
         to_js(&Stats {
@@ -185,13 +189,14 @@ impl Playground {
             step: self.session.step_in_episode(),
             total_steps: self.session.total_steps(),
             epsilon: self.session.epsilon(),
-            mark: amm.mark_price(),
-            oracle: env.market().oracle_price(),
-            peg: amm.peg(),
-            sqrt_k: amm.sqrt_k(),
-            net_base: amm.net_base(),
-            fee_pool: amm.fee_pool(),
-            spendable: amm.spendable(),
+            mark: last.mark,
+            oracle: last.oracle,
+            peg: last.peg,
+            sqrt_k: last.sqrt_k,
+            net_base: last.net_base,
+            fee_pool: last.fee_pool,
+            spendable,
+            band: self.session.band_report(),
             last_return: h.episode_return.last().copied(),
             q_error: cmp.map(|c| c.max_error),
             relative_error: cmp.map(|c| c.relative_error),

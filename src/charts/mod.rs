@@ -226,7 +226,10 @@ pub fn price_curve<DB: DrawingBackend>(
     trade: f64,
 ) -> DrawResult<DB> {
     let scale = look.scale;
-    let a = &snap.amm;
+    // The band model has no curve.
+    let Some(a) = &snap.amm else {
+        return Ok(());
+    };
     let (b, k, p) = (a.base_reserve, a.sqrt_k * a.sqrt_k, a.peg);
     let (x0, x1) = (0.5 * b, 1.6 * b);
     let y = |x: f64| k / x * p;
@@ -298,8 +301,11 @@ pub fn prices<DB: DrawingBackend>(
     let mut chart = episode_frame(area, snap, look, "Mark vs oracle", "price (USD)", values)?;
     labelled_line(&mut chart, along(traj, |s| s.oracle), GREY, "oracle", scale)?;
     labelled_line(&mut chart, along(traj, |s| s.mark), BLUE, "mark", scale)?;
-    // A repeg is an adjustment that moved the peg (k updates leave it alone).
-    let is_repeg = |i: usize, s: &StepInfo| s.adjusted && i > 0 && s.peg != traj[i - 1].peg;
+    // A k update is an adjustment that moved √k and left the peg; every other adjustment
+    // is a repeg (the band model's repeg moves neither, it closes the gap).
+    let is_repeg = |i: usize, s: &StepInfo| {
+        s.adjusted && i > 0 && (s.peg != traj[i - 1].peg || s.sqrt_k == traj[i - 1].sqrt_k)
+    };
     let r = px(4.0, scale);
     chart
         .draw_series(

@@ -13,7 +13,8 @@ use thiserror::Error;
 use crate::amm::v2::V2Params;
 use crate::learn::LearnConfig;
 use crate::market::{OracleConfig, TraderConfig};
-use crate::mdp::{EnvError, MarketConfig};
+use crate::mdp::band::BandModel;
+use crate::mdp::{EnvError, MarketConfig, PresetInputs};
 use crate::mdp::{MdpConfig, Preset};
 use params::ParamError;
 
@@ -56,6 +57,8 @@ pub struct Config {
     pub eval: EvalConfig,
     /// Drift v2's automatic rules, as evaluated by the `drift_v2` baseline.
     pub drift_v2: V2Params,
+    /// The stylised repeg-band model (the `band` preset).
+    pub band: BandModel,
 }
 
 /// Why a configuration was rejected. The message names the offending field.
@@ -116,9 +119,28 @@ impl Config {
                 }
             }
         }
+        if self.preset == Preset::Band && self.learn.discount <= 0.0 {
+            return Err(ConfigError::Rule {
+                path: "learn.discount",
+                value: self.learn.discount,
+                reason: "the band preset needs γ in (0, 1)",
+            });
+        }
         // The starting market itself (reserves, peg, fees) must be a valid AMM.
         self.market.amm().map_err(EnvError::from)?;
         Ok(())
+    }
+
+    /// What the preset's environment is built from.
+    pub fn preset_inputs(&self) -> PresetInputs<'_> {
+        PresetInputs {
+            market: &self.market,
+            mdp: &self.mdp,
+            oracle: &self.oracle,
+            traders: &self.traders,
+            band: &self.band,
+            discount: self.learn.discount,
+        }
     }
 
     /// Encodes the parameters that differ from the default as `a.b=v&…` (the URL hash),

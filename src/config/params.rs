@@ -651,6 +651,30 @@ pub static PARAMS: &[Param] = &[
         .help("Short spread (fraction); above the base spread it blocks formulaic k increases."),
     flag("drift_v2.disable_formulaic_k", "v2: disable formulaic k", flag_field!(drift_v2.disable_formulaic_k))
         .group(Group::Eval),
+    // The band preset's model.
+    float("band.sigma", "band: σ — gap shock per step", num_field!(band.sigma))
+        .range(1e-6, 1e6, 0.01)
+        .group(Group::Mdp)
+        .help("Band preset: standard deviation of the mark–oracle gap's random walk per step."),
+    float("band.holding_cost", "band: a — holding cost", num_field!(band.holding_cost))
+        .range(1e-6, 1e6, 0.1)
+        .group(Group::Mdp)
+        .help("Band preset: keeping a gap d costs (a/2)·d² per step."),
+    float("band.repeg_cost", "band: K — repeg cost", num_field!(band.repeg_cost))
+        .range(1e-6, 1e9, 0.01)
+        .slider(1.0, 3000.0)
+        .log()
+        .group(Group::Mdp)
+        .help("Band preset: fixed cost of one repeg (it closes the gap).")
+        .shown(),
+    float("band.gap_range", "band: gap grid half-width", num_field!(band.gap_range))
+        .range(1e-6, 1e9, 0.5)
+        .group(Group::Mdp)
+        .help("Band preset: the learner's gap bins span [−range, range]."),
+    param("band.gap_bins", "band: gap bins (odd)", Kind::OddInt, num_field!(band.gap_bins))
+        .range(3.0, 10_001.0, 2.0)
+        .group(Group::Mdp)
+        .help("Band preset: number of gap bins (odd, so d = 0 is a bin centre)."),
 ];
 
 /// Views of other parameters.

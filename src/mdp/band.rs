@@ -23,6 +23,37 @@ use serde::{Deserialize, Serialize};
 use super::{bin, ActionMask, Env};
 use crate::rng::SimRng;
 
+/// The band model's own parameters, as a run's config holds them (`band.*`); the criterion's
+/// discount, the episode length and exploring starts come from the run's learning and MDP
+/// settings (`BandConfig::for_run`).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct BandModel {
+    /// σ: standard deviation of the gap's shock per step.
+    pub sigma: f64,
+    /// a: keeping a gap d costs (a/2)·d² per step.
+    pub holding_cost: f64,
+    /// K: fixed cost of one repeg.
+    pub repeg_cost: f64,
+    /// The learner's gap bins span [−gap_range, gap_range]; the outer bins take the rest.
+    pub gap_range: f64,
+    /// Number of gap bins (odd, so that d = 0 is the centre of a bin).
+    pub gap_bins: u32,
+}
+
+impl Default for BandModel {
+    fn default() -> Self {
+        let c = BandConfig::default();
+        Self {
+            sigma: c.sigma,
+            holding_cost: c.holding_cost,
+            repeg_cost: c.repeg_cost,
+            gap_range: c.gap_range,
+            gap_bins: c.gap_bins,
+        }
+    }
+}
+
 /// Parameters of the band model.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -109,6 +140,26 @@ impl BandConfig {
         Ok(())
     }
 
+    /// The problem a run poses: the model, with the run's discount, episode length and
+    /// exploring starts.
+    pub fn for_run(
+        model: &BandModel,
+        discount: f64,
+        episode_len: u32,
+        exploring_starts: bool,
+    ) -> Self {
+        Self {
+            sigma: model.sigma,
+            holding_cost: model.holding_cost,
+            repeg_cost: model.repeg_cost,
+            discount,
+            gap_range: model.gap_range,
+            gap_bins: model.gap_bins,
+            episode_len,
+            exploring_starts,
+        }
+    }
+
     /// Width of one learner bin.
     pub fn bin_width(&self) -> f64 {
         2.0 * self.gap_range / self.gap_bins as f64
@@ -130,6 +181,9 @@ pub enum BandAction {
 }
 
 impl BandAction {
+    /// Action names, in index order.
+    pub const NAMES: &'static [&'static str] = &["hold", "repeg (close the gap)"];
+
     /// The action of Q-table index `a` (anything but 1 holds).
     pub fn from_index(a: usize) -> Self {
         if a == 1 {
@@ -149,6 +203,17 @@ pub struct BandEnv {
 }
 
 impl BandEnv {
+    /// Builds the environment from a configuration already checked (a run's registry).
+    pub fn from_config(cfg: BandConfig) -> Self {
+        let mut env = Self {
+            cfg,
+            gap: 0.0,
+            state: 0,
+        };
+        env.set_gap(0.0);
+        env
+    }
+
     /// Builds the environment; the configuration is validated here.
     pub fn new(cfg: &BandConfig) -> Result<Self, String> {
         cfg.validate()?;

@@ -17,7 +17,7 @@ pub mod tabular;
 pub use control::{ControlAction, ControlEnv};
 pub use market_core::{EnvError, MarketConfig, MarketCore, MdpConfig, StepInfo};
 pub use paper::{PaperAction, PaperEnv};
-pub use preset::{Preset, Scenario};
+pub use preset::{BandScenario, Preset, PresetInputs, Scenario};
 pub use tabular::TabularMdp;
 
 use crate::rng::SimRng;

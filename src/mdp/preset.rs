@@ -7,11 +7,13 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::band::{BandAction, BandConfig, BandEnv, BandModel};
 use super::control::{ControlAction, ControlEnv};
 use super::market_core::{EnvError, MarketConfig, MarketCore, MdpConfig, StepInfo};
 use super::paper::{PaperAction, PaperEnv};
-use super::Env;
+use super::{ActionMask, Env};
 use crate::market::{OracleConfig, TraderConfig};
+use crate::reward::RewardParts;
 use crate::rng::SimRng;
 
 /// Which MDP the environment poses.
@@ -21,27 +23,43 @@ pub enum Preset {
     Paper,
     #[default]
     Control,
+    Band,
+}
+
+/// The parts of a run's config the presets are built from (already checked by
+/// `Config::validate`).
+#[derive(Debug, Clone, Copy)]
+pub struct PresetInputs<'a> {
+    pub market: &'a MarketConfig,
+    pub mdp: &'a MdpConfig,
+    pub oracle: &'a OracleConfig,
+    pub traders: &'a TraderConfig,
+    pub band: &'a BandModel,
+    /// The learner's γ (the band preset's exact optimum solves the same criterion).
+    pub discount: f64,
 }
 
 impl Preset {
     /// Every preset, in the order of `NAMES`.
-    pub const ALL: [Preset; 2] = [Preset::Paper, Preset::Control];
+    pub const ALL: [Preset; 3] = [Preset::Paper, Preset::Control, Preset::Band];
     /// The presets' names as written in configs, URLs and on the command line.
-    pub const NAMES: &'static [&'static str] = &["paper", "control"];
+    pub const NAMES: &'static [&'static str] = &["paper", "control", "band"];
 
-    /// Builds the preset's environment from parameters already checked by
-    /// `Config::validate`.
-    pub fn build(
-        self,
-        market: &MarketConfig,
-        mdp: &MdpConfig,
-        oracle: &OracleConfig,
-        traders: &TraderConfig,
-    ) -> Result<Box<dyn Scenario>, EnvError> {
-        let core = MarketCore::new(market, mdp, oracle, traders)?;
+    /// Builds the preset's environment.
+    pub fn build(self, i: &PresetInputs<'_>) -> Result<Box<dyn Scenario>, EnvError> {
+        if self == Preset::Band {
+            let cfg = BandConfig::for_run(
+                i.band,
+                i.discount,
+                i.mdp.episode_len,
+                i.mdp.exploring_starts,
+            );
+            return Ok(Box::new(BandScenario::new(cfg)));
+        }
+        let core = MarketCore::new(i.market, i.mdp, i.oracle, i.traders)?;
         Ok(match self {
             Preset::Paper => Box::new(PaperEnv::new(core)),
-            Preset::Control => Box::new(ControlEnv::new(core)),
+            _ => Box::new(ControlEnv::new(core)),
         })
     }
 }
@@ -59,8 +77,12 @@ pub trait Scenario: Env + Send {
     fn reset_with(&mut self, rng: &mut SimRng, explore: bool) -> usize;
     /// What happened in the last step.
     fn last(&self) -> &StepInfo;
-    /// The market the preset runs on.
-    fn market(&self) -> &MarketCore;
+    /// The market the preset runs on (none for the stylised band model).
+    fn market(&self) -> Option<&MarketCore>;
+    /// The band model's problem, for the band preset.
+    fn band(&self) -> Option<&BandConfig> {
+        None
+    }
     /// The control environment, for the policies and analyses that only make sense there.
     fn control(&self) -> Option<&ControlEnv> {
         None
@@ -102,8 +124,8 @@ impl Scenario for PaperEnv {
     fn last(&self) -> &StepInfo {
         self.core().last()
     }
-    fn market(&self) -> &MarketCore {
-        self.core()
+    fn market(&self) -> Option<&MarketCore> {
+        Some(self.core())
     }
     fn clone_box(&self) -> Box<dyn Scenario> {
         Box::new(self.clone())
@@ -134,14 +156,117 @@ impl Scenario for ControlEnv {
     fn last(&self) -> &StepInfo {
         self.core().last()
     }
-    fn market(&self) -> &MarketCore {
-        self.core()
+    fn market(&self) -> Option<&MarketCore> {
+        Some(self.core())
     }
     fn control(&self) -> Option<&ControlEnv> {
         Some(self)
     }
     fn control_mut(&mut self) -> Option<&mut ControlEnv> {
         Some(self)
+    }
+    fn clone_box(&self) -> Box<dyn Scenario> {
+        Box::new(self.clone())
+    }
+}
+
+/// The band model as a run's environment: `BandEnv` plus the step record the charts read
+/// (mark = the gap d, oracle = 0; a repeg is an adjustment costing K).
+#[derive(Debug, Clone)]
+pub struct BandScenario {
+    env: BandEnv,
+    last: StepInfo,
+}
+
+impl BandScenario {
+    pub fn new(cfg: BandConfig) -> Self {
+        let env = BandEnv::from_config(cfg);
+        let mut s = Self {
+            env,
+            last: StepInfo::default(),
+        };
+        s.record(BandAction::Hold, 0.0, false);
+        s
+    }
+
+    fn record(&mut self, action: BandAction, reward: f64, adjusted: bool) {
+        let d = self.env.gap();
+        self.last = StepInfo {
+            mark: d,
+            terminal: d,
+            action: action as u8,
+            adjusted,
+            parts: RewardParts {
+                adjustment_cost: if adjusted {
+                    self.env.config().repeg_cost
+                } else {
+                    0.0
+                },
+                ..RewardParts::default()
+            },
+            reward,
+            ..StepInfo::default()
+        };
+    }
+}
+
+impl Env for BandScenario {
+    fn n_states(&self) -> usize {
+        self.env.n_states()
+    }
+    fn n_actions(&self) -> usize {
+        self.env.n_actions()
+    }
+    fn reset(&mut self, rng: &mut SimRng) -> usize {
+        let s = self.env.reset(rng);
+        self.record(BandAction::Hold, 0.0, false);
+        s
+    }
+    fn state(&self) -> usize {
+        self.env.state()
+    }
+    fn mask(&self) -> ActionMask {
+        self.env.mask()
+    }
+    fn step(&mut self, action: usize, rng: &mut SimRng) -> (f64, usize) {
+        let a = BandAction::from_index(action);
+        let (r, s) = self.env.step(action, rng);
+        self.record(a, r, a == BandAction::Repeg);
+        (r, s)
+    }
+}
+
+impl Scenario for BandScenario {
+    fn preset(&self) -> Preset {
+        Preset::Band
+    }
+    fn action_names(&self) -> &'static [&'static str] {
+        BandAction::NAMES
+    }
+    fn action_labels(&self) -> &'static [&'static str] {
+        &["·", "R"]
+    }
+    fn state_shape(&self) -> [usize; 3] {
+        [self.env.n_states(), 1, 1]
+    }
+    fn reset_with(&mut self, rng: &mut SimRng, explore: bool) -> usize {
+        let d = if explore {
+            self.env.config().gap_range * (2.0 * rng.uniform() - 1.0)
+        } else {
+            0.0
+        };
+        self.env.set_gap(d);
+        self.record(BandAction::Hold, 0.0, false);
+        self.env.state()
+    }
+    fn last(&self) -> &StepInfo {
+        &self.last
+    }
+    fn market(&self) -> Option<&MarketCore> {
+        None
+    }
+    fn band(&self) -> Option<&BandConfig> {
+        Some(self.env.config())
     }
     fn clone_box(&self) -> Box<dyn Scenario> {
         Box::new(self.clone())

@@ -17,6 +17,7 @@ pub use view::{Snapshot, View};
 
 use crate::config::{Config, ConfigError};
 use crate::learn::{EvalTable, Model, Policy, QLearner};
+use crate::mdp::band::{continuous_band, discrete_optimal_band, learned_band};
 use crate::mdp::{Scenario, StepInfo};
 use diagnostics::Diagnostics;
 use training::Trainer;
@@ -28,16 +29,28 @@ pub struct Session {
     train: Trainer,
     diag: Diagnostics,
     action_labels: Vec<String>,
+    /// Band preset: (exact discrete-time optimal band, continuous-time law).
+    band_exact: Option<(f64, f64)>,
+}
+
+/// The band preset's answer: the band read off Q beside the exact discrete-time optimum of
+/// the same problem and the continuous-time law (docs/band.md).
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct BandReport {
+    pub learned: f64,
+    pub discrete_optimum: f64,
+    pub continuous_law: f64,
 }
 
 impl Session {
     /// Validates the config and starts episode 0.
     pub fn new(config: Config) -> Result<Self, ConfigError> {
         config.validate()?;
-        let env =
-            config
-                .preset
-                .build(&config.market, &config.mdp, &config.oracle, &config.traders)?;
+        let env = config.preset.build(&config.preset_inputs())?;
+        // The band preset's exact optimum depends only on the config: solve it once.
+        let band_exact = env
+            .band()
+            .map(|c| (discrete_optimal_band(c), continuous_band(c)));
         let action_labels = env.action_labels().iter().map(|s| s.to_string()).collect();
         let train = Trainer::new(
             env,
@@ -50,6 +63,7 @@ impl Session {
             train,
             config,
             action_labels,
+            band_exact,
         })
     }
 
@@ -152,21 +166,33 @@ impl Session {
     }
 
     /// The volume model's trade size (USD) at the current mark and √k: the trade the curve
-    /// chart shows by default.
+    /// chart shows by default (0 without a market).
     pub fn typical_trade(&self) -> f64 {
-        let a = self.env().market().amm();
-        self.config
-            .traders
-            .volume
-            .volume(a.mark_price(), a.sqrt_k())
+        self.env().market().map_or(0.0, |m| {
+            let a = m.amm();
+            self.config
+                .traders
+                .volume
+                .volume(a.mark_price(), a.sqrt_k())
+        })
+    }
+
+    /// Band preset: the learned band beside the exact optimum and the continuous law.
+    pub fn band_report(&self) -> Option<BandReport> {
+        let cfg = self.env().band()?;
+        let (discrete_optimum, continuous_law) = self.band_exact?;
+        Some(BandReport {
+            learned: learned_band(self.train.agent.q(), cfg),
+            discrete_optimum,
+            continuous_law,
+        })
     }
 
     /// What the charts draw, borrowed (no copy).
     pub fn view(&self) -> View<'_> {
-        let m = self.env().market();
         View {
             mdp: self.config.mdp,
-            amm: m.amm().state(),
+            amm: self.env().market().map(|m| m.amm().state()),
             trajectory: self.shown_trajectory(),
             history: &self.diag.history,
             q: self.train.agent.q(),
@@ -194,8 +220,9 @@ impl Session {
             step: self.train.step,
             total_steps: self.train.total_steps,
             epsilon: self.train.epsilon,
-            amm: env.market().amm().state(),
-            oracle: env.market().oracle_price(),
+            amm: env.market().map(|m| m.amm().state()),
+            oracle: env.market().map_or(0.0, |m| m.oracle_price()),
+            band: self.band_report(),
             state: env.state(),
             mask: env.mask(),
             trajectory: self.shown_trajectory().to_vec(),

@@ -13,7 +13,8 @@ use crate::mdp::{MdpConfig, StepInfo};
 #[derive(Debug, Clone, Copy)]
 pub struct View<'a> {
     pub mdp: MdpConfig,
-    pub amm: AmmState,
+    /// The AMM now (none for the band model).
+    pub amm: Option<AmmState>,
     /// The shown episode (current, or the last one right after an episode ends).
     pub trajectory: &'a [StepInfo],
     pub history: &'a History,
@@ -45,8 +46,10 @@ pub struct Snapshot {
     pub step: u32,
     pub total_steps: u64,
     pub epsilon: f64,
-    pub amm: AmmState,
+    pub amm: Option<AmmState>,
     pub oracle: f64,
+    /// Band preset: learned band, exact optimum, continuous law.
+    pub band: Option<super::BandReport>,
     pub state: usize,
     pub mask: u32,
     /// The shown episode so far (step 0 is the start state).

@@ -324,8 +324,8 @@ fn cmd_data(cmd: &DataCommand) -> CliResult<ExitCode> {
             eprintln!("{}", rec.reason);
             let v = json!({
                 "volume_model": session.config().traders.volume,
-                "state": session.env().market().amm().state(),
-                "oracle": session.env().market().oracle_price(),
+                "state": session.env().market().map(|m| m.amm().state()),
+                "oracle": session.env().market().map(|m| m.oracle_price()),
                 "recommendation": rec,
             });
             emit(&v, data.out.as_deref())?;
@@ -512,6 +512,15 @@ fn cmd_train(args: &TrainArgs) -> CliResult<ExitCode> {
     let cfg = args.run.config()?;
     let session = train(cfg)?;
     let snap = session.snapshot();
+    if let Some(b) = &snap.band {
+        eprintln!(
+            "band: learned {:.3}, exact discrete-time optimum {:.3} (learned/optimum {:.3}), continuous-time law {:.3}",
+            b.learned,
+            b.discrete_optimum,
+            b.learned / b.discrete_optimum,
+            b.continuous_law
+        );
+    }
     if let Some(p) = &args.trajectory {
         fs::write(p, session.trajectory_csv()).map_err(|e| format!("{}: {e}", p.display()))?;
     }
@@ -530,6 +539,7 @@ fn cmd_train(args: &TrainArgs) -> CliResult<ExitCode> {
         "q": snap.q,
         "q_star": snap.q_star,
         "q_comparison": snap.q_comparison,
+        "band": snap.band,
         "policy": snap.policy,
         "visits": snap.visits,
         "history": {
