@@ -411,3 +411,100 @@ fn an_oracle_market_run_replays_from_its_printed_url() {
     ));
     assert_ne!(a["q"], gbm["q"]);
 }
+
+#[test]
+fn sweep_shards_merge_to_the_unsharded_result_and_rows_match_eval() {
+    let common = [
+        "sweep",
+        "--grid",
+        "traders.informed_prob=0:1:0.5",
+        "--grid",
+        "oracle.volatility=0.01,0.02",
+        "--episodes",
+        "300",
+        "--seeds",
+        "20",
+        "--episode-len",
+        "40",
+    ];
+    let whole = tmp("sweep-whole.json");
+    let out = damm(
+        &[&common[..], &["--out", whole.to_str().unwrap()]].concat(),
+        None,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut parts = Vec::new();
+    for i in 0..3 {
+        let p = tmp(&format!("sweep-shard{i}.json"));
+        let shard = format!("{i}/3");
+        let out = damm(
+            &[
+                &common[..],
+                &[
+                    "--shard",
+                    &shard,
+                    "--threads",
+                    "1",
+                    "--out",
+                    p.to_str().unwrap(),
+                ],
+            ]
+            .concat(),
+            None,
+        );
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        parts.push(p);
+    }
+    let merged = tmp("sweep-merged.json");
+    let mut args = vec!["sweep-merge", "--out", merged.to_str().unwrap()];
+    // Out of order on purpose.
+    for p in parts.iter().rev() {
+        args.push(p.to_str().unwrap());
+    }
+    let out = damm(&args, None);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let a = std::fs::read_to_string(&whole).unwrap();
+    let b = std::fs::read_to_string(&merged).unwrap();
+    assert_eq!(a, b, "merged shards differ from the unsharded sweep");
+    let v: Value = serde_json::from_str(&a).unwrap();
+    let rows = v["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 6);
+    // A row's numbers are `damm eval --url <its url>`'s, to the last digit.
+    let row = &rows[3];
+    let e = json(&damm(
+        &["eval", "--url", row["url"].as_str().unwrap()],
+        None,
+    ));
+    for (p, q) in row["policies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(e["policies"].as_array().unwrap())
+    {
+        assert_eq!(p["policy"], q["policy"]);
+        assert_eq!(p["net"], q["net"]);
+        assert_eq!(p["adjustments"], q["adjustments"]);
+    }
+    // An overlapping shard set is refused.
+    let out = damm(
+        &[
+            "sweep-merge",
+            parts[0].to_str().unwrap(),
+            parts[0].to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(!out.status.success());
+}

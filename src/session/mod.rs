@@ -9,6 +9,7 @@
 
 pub mod diagnostics;
 pub mod rollout;
+pub mod sweep;
 pub mod training;
 pub mod view;
 

@@ -83,6 +83,38 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Train and evaluate every point of a grid over config paths (in parallel), one row each.
+    #[command(
+        after_help = "Example: damm sweep --grid 'traders.informed_prob=0:1:0.1' --grid 'oracle.volatility=0.005,0.01,0.02' --csv grid.csv\nShards for job arrays: --shard 0/4 … --shard 3/4, then damm sweep-merge shard*.json."
+    )]
+    Sweep {
+        #[command(flatten)]
+        run: RunArgs,
+        /// An axis: path=lo:hi:step or path=v1,v2,… (repeatable; the first varies slowest).
+        #[arg(long = "grid", required = true)]
+        grid: Vec<String>,
+        /// Run only shard i of n (points i, i+n, i+2n, …), e.g. 0/4.
+        #[arg(long)]
+        shard: Option<String>,
+        /// Worker threads (default: every core).
+        #[arg(long)]
+        threads: Option<usize>,
+        /// Also write the rows as CSV here.
+        #[arg(long)]
+        csv: Option<PathBuf>,
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Merge shard outputs of one sweep into the unsharded result.
+    SweepMerge {
+        /// The shards' JSON files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        #[arg(long)]
+        csv: Option<PathBuf>,
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// The parameter registry: every config path with its label, unit, range and CLI flag.
     Params {
         /// Print the README's Markdown table instead of JSON.
@@ -371,7 +403,7 @@ struct TrainArgs {
     out: Option<PathBuf>,
 }
 
-type CliResult<T> = Result<T, String>;
+pub(crate) type CliResult<T> = Result<T, String>;
 
 impl RunArgs {
     fn config(&self) -> CliResult<Config> {
@@ -418,7 +450,7 @@ impl RunArgs {
     }
 }
 
-fn emit(value: &Value, out: Option<&Path>) -> CliResult<()> {
+pub(crate) fn emit(value: &Value, out: Option<&Path>) -> CliResult<()> {
     let text = serde_json::to_string_pretty(value).map_err(|e| e.to_string())?;
     match out {
         Some(p) => fs::write(p, text + "\n").map_err(|e| format!("{}: {e}", p.display())),
@@ -765,6 +797,26 @@ pub fn main() -> ExitCode {
         } => cmd_fit_drift(curve.as_deref(), plot.as_deref(), out.as_deref()),
         Command::Data { command } => cmd_data(command),
         Command::Params { markdown } => cmd_params(*markdown),
+        Command::Sweep {
+            run,
+            grid,
+            shard,
+            threads,
+            csv,
+            out,
+        } => run.config().and_then(|base| {
+            crate::sweep::cmd_sweep(
+                base,
+                grid,
+                shard.as_deref(),
+                *threads,
+                csv.as_deref(),
+                out.as_deref(),
+            )
+        }),
+        Command::SweepMerge { files, csv, out } => {
+            crate::sweep::cmd_merge(files, csv.as_deref(), out.as_deref())
+        }
     };
     match result {
         Ok(code) => code,

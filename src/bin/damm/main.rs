@@ -7,6 +7,8 @@
 mod cli;
 #[cfg(not(target_arch = "wasm32"))]
 mod param_args;
+#[cfg(not(target_arch = "wasm32"))]
+mod sweep;
 
 #[cfg(not(target_arch = "wasm32"))]
 fn main() -> std::process::ExitCode {
