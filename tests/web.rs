@@ -35,9 +35,10 @@ fn config_in_snapshot_out() {
     assert_eq!(traj.length(), 21);
     let cfg = pg.config().unwrap();
     assert_eq!(get(&cfg, "preset").as_string().as_deref(), Some("paper"));
+    // Pairs come in registry order (any order decodes).
     assert_eq!(
         pg.hash(),
-        "mdp.episode_len=50&mdp.imbalance_bins=9&preset=paper&seed=9"
+        "preset=paper&seed=9&mdp.imbalance_bins=9&mdp.episode_len=50"
     );
 }
 
