@@ -11,6 +11,6 @@ fn readme_parameter_table_matches_the_registry() {
     let expected = damm::config::params::markdown_table();
     assert!(
         readme[a..b] == expected,
-        "README parameter table is out of date; regenerate it with `damm params --markdown`:\n{expected}"
+        "README parameter table is out of date; regenerate it with scripts/readme-params:\n{expected}"
     );
 }

@@ -30,6 +30,8 @@ pub struct EvalConfig {
     pub first_seed: u64,
     /// Gap threshold of the Drift-style rule.
     pub drift_threshold: f64,
+    /// Transitions sampled for the best-tabular yardstick (0 = no yardstick).
+    pub yardstick_transitions: u64,
 }
 
 impl Default for EvalConfig {
@@ -38,6 +40,7 @@ impl Default for EvalConfig {
             seeds: 100,
             first_seed: 1_000_000,
             drift_threshold: 0.01,
+            yardstick_transitions: 0,
         }
     }
 }

@@ -615,6 +615,11 @@ pub static PARAMS: &[Param] = &[
         .range(0.0, 1.0, 0.001)
         .group(Group::Eval)
         .help("The v1-style rule repegs when |mark − oracle|/oracle exceeds this."),
+    int("eval.yardstick_transitions", "yardstick transitions", num_field!(eval.yardstick_transitions))
+        .range(0.0, 1e9, 1e6)
+        .group(Group::Eval)
+        .help("Transitions (random actions, exploring starts) of the model whose optimal tabular policy is evaluated beside the learned one; 0 = off.")
+        .cli("yardstick"),
     // Drift v2's automatic rules (the drift_v2 baseline).
     int("drift_v2.curve_update_intensity", "v2: curve update intensity I", num_field!(drift_v2.curve_update_intensity))
         .range(0.0, 200.0, 1.0)

@@ -25,6 +25,9 @@ pub enum Policy {
     DriftV2 { params: V2Params },
     /// Greedy in a Q table (row-major [s][a]).
     Greedy { q: Vec<f64> },
+    /// Greedy in Q* of a model estimated from a very large sample: the best policy for the
+    /// state abstraction, a yardstick for the learned one (`session::rollout::best_tabular_q`).
+    BestTabular { q: Vec<f64> },
 }
 
 /// Names of the policies in reports.
@@ -35,6 +38,7 @@ pub enum PolicyKind {
     V1Rule,
     DriftV2,
     Learned,
+    BestTabular,
 }
 
 impl PolicyKind {
@@ -47,6 +51,7 @@ impl PolicyKind {
             Self::V1Rule => "v1_rule",
             Self::DriftV2 => "drift_v2",
             Self::Learned => "learned",
+            Self::BestTabular => "best_tabular",
         }
     }
 }
@@ -58,6 +63,7 @@ impl Policy {
             Policy::V1Rule { .. } => PolicyKind::V1Rule,
             Policy::DriftV2 { .. } => PolicyKind::DriftV2,
             Policy::Greedy { .. } => PolicyKind::Learned,
+            Policy::BestTabular { .. } => PolicyKind::BestTabular,
         }
     }
 
@@ -73,7 +79,9 @@ impl Policy {
                 }
                 _ => 0,
             },
-            Policy::Greedy { q } => greedy(q, env.n_actions(), env.state(), mask),
+            Policy::Greedy { q } | Policy::BestTabular { q } => {
+                greedy(q, env.n_actions(), env.state(), mask)
+            }
         }
     }
 
@@ -221,6 +229,16 @@ impl EvalTable {
             .map(|(p, q)| p - q)
             .collect();
         Some(Interval::of(&d))
+    }
+
+    /// (learned − best tabular)/|best tabular| of the mean net per episode, when the
+    /// yardstick was evaluated.
+    pub fn learned_vs_best_tabular(&self) -> Option<f64> {
+        let (l, b) = (
+            self.get(PolicyKind::Learned)?,
+            self.get(PolicyKind::BestTabular)?,
+        );
+        Some((l.net.mean - b.net.mean) / b.net.mean.abs().max(f64::MIN_POSITIVE))
     }
 
     /// The baseline with the highest mean net per episode.

@@ -3,7 +3,7 @@
 //! Not here: training (`training`) or its diagnostics (`diagnostics`).
 
 use crate::config::Config;
-use crate::learn::{evaluate, EvalTable, Policy};
+use crate::learn::{evaluate, EvalTable, Model, Policy, QLearner};
 use crate::mdp::{Scenario, StepInfo};
 use crate::rng::SimRng;
 
@@ -24,14 +24,63 @@ pub fn policies(config: &Config, q: &[f64]) -> [Policy; 4] {
 
 /// Evaluates every policy of `policies` on the config's evaluation seeds (a copy of `env`
 /// is used; `env` itself is untouched).
+/// With `eval.yardstick_transitions` > 0, the best tabular policy (`best_tabular_q`) is
+/// evaluated on the same seeds too.
 pub fn evaluate_all(env: &dyn Scenario, config: &Config, q: &[f64]) -> EvalTable {
-    let mut env = env.clone_box();
     let e = config.eval;
-    let rows = policies(config, q)
+    let mut list = policies(config, q).to_vec();
+    if e.yardstick_transitions > 0 {
+        let best = best_tabular_q(
+            env,
+            config,
+            e.yardstick_transitions,
+            e.first_seed ^ YARDSTICK_SEED,
+        );
+        list.push(Policy::BestTabular { q: best });
+    }
+    let mut env = env.clone_box();
+    let rows = list
         .iter()
         .map(|p| evaluate(&mut *env, p, e.first_seed, e.seeds, config.mdp.episode_len))
         .collect();
     EvalTable { rows }
+}
+
+/// Mixed into the evaluation seed for the yardstick's sample (kept apart from every episode).
+const YARDSTICK_SEED: u64 = 0x005E_ED0F_BE57;
+
+/// Q* of a model estimated from `transitions` uniformly random (available) actions with
+/// exploring starts every episode, by value iteration; untried pairs are −∞ so the greedy
+/// policy never picks them. Its greedy policy is the best tabular policy for the state
+/// abstraction (up to the model's sampling error): the yardstick for the learned policy.
+pub fn best_tabular_q(
+    env: &dyn Scenario,
+    config: &Config,
+    transitions: u64,
+    seed: u64,
+) -> Vec<f64> {
+    let mut env = env.clone_box();
+    let (ns, na) = (env.n_states(), env.n_actions());
+    let mut model = Model::new(ns, na);
+    let explorer = QLearner::new(ns, na, &config.learn);
+    let mut rng = SimRng::new(seed);
+    let len = u64::from(config.mdp.episode_len.max(1));
+    for t in 0..transitions {
+        if t % len == 0 {
+            env.reset_with(&mut rng, true);
+        }
+        let s = env.state();
+        let a = explorer.choose(s, env.mask(), 1.0, &mut rng);
+        let (r, s2) = env.step(a, &mut rng);
+        model.record(s, a, r, s2, env.mask());
+    }
+    // Value iteration to a change of 1e-10 of the values' scale (found by a coarse pass).
+    let coarse = model.q_star(config.learn.discount, 1.0, None);
+    let scale = crate::learn::max_abs(&coarse).max(1.0);
+    let q = model.q_star(config.learn.discount, 1e-10 * scale, Some(&coarse));
+    q.into_iter()
+        .map(|v| if v.is_nan() { f64::NEG_INFINITY } else { v })
+        .collect()
 }
 
 /// Starts a fresh episode from the configured market (no exploring start) and follows

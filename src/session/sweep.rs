@@ -133,6 +133,8 @@ pub struct SweepRow {
     pub learned_minus_best: Option<Interval>,
     /// ‖Q − Q*_model‖∞ / ‖Q*‖∞ after training.
     pub q_relative_error: f64,
+    /// (learned − best tabular)/|best tabular| of the mean net, with the yardstick on.
+    pub learned_vs_best_tabular: Option<f64>,
     /// The URL hash of the point's config (click-to-load in the page; `damm eval --url`).
     pub url: String,
 }
@@ -170,6 +172,7 @@ pub fn run_point(base: &Config, grid: &Grid, index: usize) -> Result<SweepRow, C
         best_baseline: best,
         learned_minus_best: best.and_then(|b| table.paired(PolicyKind::Learned, b)),
         q_relative_error: cmp.relative_error,
+        learned_vs_best_tabular: table.learned_vs_best_tabular(),
         url: s.config().to_hash(),
     })
 }
@@ -203,6 +206,7 @@ pub fn to_csv(grid: &Grid, rows: &[SweepRow]) -> String {
         .map(String::from),
     );
     head.extend(["learned_minus_best_hi", "q_relative_error"].map(String::from));
+    head.push("learned_vs_best_tabular".into());
     let mut out = head.join(",") + "\n";
     for r in rows {
         let mut cells: Vec<String> = vec![r.index.to_string()];
@@ -218,6 +222,10 @@ pub fn to_csv(grid: &Grid, rows: &[SweepRow]) -> String {
         cells.push(r.best_baseline.map_or("", |b| b.name()).to_string());
         let d = r.learned_minus_best.unwrap_or_default();
         cells.extend([d.mean, d.lo, d.hi, r.q_relative_error].map(|x| x.to_string()));
+        cells.push(
+            r.learned_vs_best_tabular
+                .map_or(String::new(), |x| x.to_string()),
+        );
         out.push_str(&cells.join(","));
         out.push('\n');
     }

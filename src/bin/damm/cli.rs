@@ -598,12 +598,12 @@ fn cmd_params(markdown: bool) -> CliResult<ExitCode> {
 
 fn print_table(table: &EvalTable) {
     eprintln!(
-        "{:<9} {:>28} {:>10} {:>11} {:>11} {:>9} {:>7}",
+        "{:<12} {:>28} {:>10} {:>11} {:>11} {:>9} {:>7}",
         "policy", "net reward mean [95% CI]", "fees", "costs", "funding", "overhead", "adj."
     );
     for e in &table.rows {
         eprintln!(
-            "{:<9} {:>9.1} [{:>8.1}, {:>8.1}] {:>10.1} {:>11.1} {:>11.1} {:>9.1} {:>7.1}",
+            "{:<12} {:>9.1} [{:>8.1}, {:>8.1}] {:>10.1} {:>11.1} {:>11.1} {:>9.1} {:>7.1}",
             e.policy.name(),
             e.net.mean,
             e.net.lo,
@@ -651,6 +651,7 @@ fn cmd_eval(run: &RunArgs, out: Option<&Path>) -> CliResult<ExitCode> {
             "adjustments": e.adjustments,
         })).collect::<Vec<_>>(),
         "best_baseline": table.best_baseline(),
+        "learned_vs_best_tabular": table.learned_vs_best_tabular(),
         "learned_minus": paired,
     });
     emit(&value, out)?;
