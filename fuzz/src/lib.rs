@@ -53,7 +53,10 @@ pub fn check_state(s: &AmmState, what: &str) {
     assert!(s.base_reserve > 0.0 && s.quote_reserve > 0.0 && s.peg > 0.0);
     let k = s.sqrt_k * s.sqrt_k;
     let rel = (s.base_reserve * s.quote_reserve - k).abs() / k;
-    assert!(rel <= RESERVE_TOL, "{what}: b·q differs from √k² by {rel:e}: {s:?}");
+    assert!(
+        rel <= RESERVE_TOL,
+        "{what}: b·q differs from √k² by {rel:e}: {s:?}"
+    );
     assert!(s.open_interest_long >= 0.0 && s.open_interest_short >= 0.0);
     assert!(s.total_fee >= 0.0);
 }
