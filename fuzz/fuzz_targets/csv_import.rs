@@ -9,7 +9,7 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     if let Ok(events) = damm::data::parse_curve_history(text) {
-        let _ = damm::data::volume::volume_periods(&events, 1.0);
+        let _ = damm::analysis::volume::volume_periods(&events, 1.0);
         let _ = damm::data::events::label_events(&events, &[], &Default::default());
         for e in &events {
             let _ = e.model_cost();

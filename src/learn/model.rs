@@ -7,6 +7,8 @@
 //! Q*_model: the fixed point of the same Bellman target Q-learning uses, on the same
 //! experience. Pairs never tried have no estimate (NaN in Q*).
 
+use serde::Serialize;
+
 use crate::mdp::ActionMask;
 
 /// One observed outcome of (s, a): next state, its action mask, and how often.
@@ -65,11 +67,30 @@ impl Model {
         &self.tries
     }
 
+    /// Q*_model by value iteration with the default sweep cap ([`DEFAULT_MAX_SWEEPS`]); see
+    /// [`Model::q_star_report`], which also says whether it converged.
+    pub fn q_star(&self, discount: f64, tol: f64, warm: Option<&[f64]>) -> Vec<f64> {
+        self.q_star_report(discount, tol, warm, DEFAULT_MAX_SWEEPS)
+            .0
+    }
+
     /// Q*_model by value iteration, Q(s,a) = R̂(s,a) + γ Σ P̂(s′,m′|s,a) max_{a′∈m′} Q(s′,a′),
     /// where an untried (s′, a′) counts as 0 (as in Q-learning's initial table). Starts from
-    /// `warm` when given (same shape) and stops when the largest change is below `tol` (or
-    /// after 100,000 sweeps). Untried pairs are NaN in the result.
-    pub fn q_star(&self, discount: f64, tol: f64, warm: Option<&[f64]>) -> Vec<f64> {
+    /// `warm` when given (same shape; non-finite entries start at 0) and stops when the
+    /// largest change of a sweep is below `tol`, or after `max_sweeps` sweeps. Untried pairs
+    /// are NaN in the result.
+    ///
+    /// Near γ = 1 the number of sweeps grows like ln(tol)/ln(γ) (γ = 0.999999 needs about
+    /// 2·10^7 sweeps for a relative 1e-10), so the cap bounds the work; the report says
+    /// whether the result is converged. Passing the result back as `warm` continues where
+    /// the capped call stopped.
+    pub fn q_star_report(
+        &self,
+        discount: f64,
+        tol: f64,
+        warm: Option<&[f64]>,
+        max_sweeps: u32,
+    ) -> (Vec<f64>, ViReport) {
         let na = self.n_actions;
         let mut q: Vec<f64> = match warm {
             Some(w) if w.len() == self.n_states * na => w
@@ -96,7 +117,13 @@ impl Model {
                 0.0
             }
         };
-        for _ in 0..100_000 {
+        let mut report = ViReport {
+            sweeps: 0,
+            max_change: f64::INFINITY,
+            converged: false,
+            max_sweeps,
+        };
+        while report.sweeps < max_sweeps {
             let mut delta: f64 = 0.0;
             for i in 0..q.len() {
                 let n = self.tries[i];
@@ -108,10 +135,19 @@ impl Model {
                     .map(|o| o.count as f64 * best(&q, o.next as usize, o.mask))
                     .sum();
                 let new = (self.reward_sum[i] + discount * ev) / n as f64;
-                delta = delta.max((new - q[i]).abs());
+                // A NaN change (from a non-finite reward) must not read as convergence.
+                let change = (new - q[i]).abs();
+                delta = if change.is_nan() {
+                    f64::INFINITY
+                } else {
+                    delta.max(change)
+                };
                 q[i] = new;
             }
+            report.sweeps += 1;
+            report.max_change = delta;
             if delta < tol {
+                report.converged = true;
                 break;
             }
         }
@@ -120,8 +156,25 @@ impl Model {
                 q[i] = f64::NAN;
             }
         }
-        q
+        (q, report)
     }
+}
+
+/// Sweeps [`Model::q_star`] allows before it gives up (γ = 0.9 at a relative 1e-10 needs
+/// about 220 from a cold start, γ = 0.99 about 2,300).
+pub const DEFAULT_MAX_SWEEPS: u32 = 10_000;
+
+/// How a value iteration ended.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct ViReport {
+    /// Sweeps run.
+    pub sweeps: u32,
+    /// Largest |ΔQ| of the last sweep (∞ when no sweep ran).
+    pub max_change: f64,
+    /// The last sweep changed every Q by less than the tolerance.
+    pub converged: bool,
+    /// The cap the call ran under.
+    pub max_sweeps: u32,
 }
 
 #[cfg(test)]
@@ -146,5 +199,58 @@ mod tests {
         let q = m.q_star(0.5, 1e-12, None);
         assert!(q[1].is_nan() && q[2].is_nan() && q[3].is_nan());
         assert!((q[0] - 1.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn a_discount_a_hair_below_one_stops_at_the_cap_and_says_so() {
+        // Self-loop with reward 1 at γ = 0.999999: Q* = 10^6, and each sweep moves Q by
+        // about γ^n, so a tolerance of 1e-10 would need ~2·10^7 sweeps.
+        let mut m = Model::new(1, 1);
+        m.record(0, 0, 1.0, 0, 1);
+        let (q, r) = m.q_star_report(0.999_999, 1e-10, None, 1_000);
+        assert_eq!(r.sweeps, 1_000);
+        assert_eq!(r.max_sweeps, 1_000);
+        assert!(!r.converged);
+        assert!(r.max_change > 0.99 && r.max_change <= 1.0, "{r:?}");
+        assert!(q[0] > 990.0 && q[0] < 1_000.0, "{}", q[0]);
+        // The default cap applies to `q_star` too: it returns (after DEFAULT_MAX_SWEEPS).
+        let q = m.q_star(0.999_999, 1e-10, None);
+        assert!(q[0] > 9_900.0 && q[0] < 10_000.0, "{}", q[0]);
+        // Warm-starting from the capped result continues from there.
+        let (q2, r2) = m.q_star_report(0.999_999, 1e-10, Some(&q), 1_000);
+        assert!(!r2.converged);
+        assert!(q2[0] > q[0] + 980.0, "{} -> {}", q[0], q2[0]);
+    }
+
+    #[test]
+    fn a_converged_run_reports_its_sweeps() {
+        let mut m = Model::new(1, 1);
+        m.record(0, 0, 1.0, 0, 1);
+        let (q, r) = m.q_star_report(0.9, 1e-12, None, DEFAULT_MAX_SWEEPS);
+        assert!(r.converged, "{r:?}");
+        assert!(r.max_change < 1e-12);
+        // |ΔQ| after n sweeps is 0.9^n, below 1e-12 from n = 263.
+        assert!((260..=270).contains(&r.sweeps), "{r:?}");
+        assert!((q[0] - 10.0).abs() < 1e-9);
+        // Warm-started at the answer, one sweep suffices.
+        let (_, r) = m.q_star_report(0.9, 1e-9, Some(&q), DEFAULT_MAX_SWEEPS);
+        assert_eq!(r.sweeps, 1);
+        assert!(r.converged);
+        // No sweep allowed: the warm start comes back, not converged.
+        let (q0, r) = m.q_star_report(0.9, 1e-9, Some(&[3.0]), 0);
+        assert_eq!((r.sweeps, r.converged), (0, false));
+        assert_eq!(q0, vec![3.0]);
+    }
+
+    #[test]
+    fn a_nan_tolerance_or_reward_never_reads_as_converged() {
+        let mut m = Model::new(1, 1);
+        m.record(0, 0, f64::NAN, 0, 1);
+        let (_, r) = m.q_star_report(0.5, 1.0, None, 50);
+        assert_eq!((r.sweeps, r.converged), (50, false));
+        let mut m = Model::new(1, 1);
+        m.record(0, 0, 1.0, 0, 1);
+        let (_, r) = m.q_star_report(0.5, f64::NAN, None, 50);
+        assert_eq!((r.sweeps, r.converged), (50, false));
     }
 }
