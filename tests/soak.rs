@@ -91,11 +91,8 @@ fn soak(steps: u64, seed: u64) -> SoakReport {
     let t0 = Instant::now();
     let mut rng = SimRng::new(seed);
     let mut cfg = Config::default();
-    let build = |cfg: &Config| -> Box<dyn Scenario> {
-        cfg.preset
-            .build(&cfg.market, &cfg.mdp, &cfg.oracle, &cfg.traders)
-            .unwrap()
-    };
+    let build =
+        |cfg: &Config| -> Box<dyn Scenario> { cfg.preset.build(&cfg.preset_inputs()).unwrap() };
     assert_eq!(cfg.preset, Preset::Control);
     let mut env = build(&cfg);
     let mut r = SoakReport::default();
@@ -142,7 +139,7 @@ fn soak(steps: u64, seed: u64) -> SoakReport {
                 k -= 1;
             }
         }
-        let amm0 = *env.market().amm();
+        let amm0 = *env.market().expect("a market preset").amm();
         let floor_held = amm0.fee_pool() >= 0.5 * amm0.total_fee();
         // What the adjustment does on its own (the env applies the same function).
         let mut probe = amm0;
@@ -159,7 +156,7 @@ fn soak(steps: u64, seed: u64) -> SoakReport {
         };
         let (reward, _) = env.step(action, &mut rng);
         let info = *env.last();
-        let amm = *env.market().amm();
+        let amm = *env.market().expect("a market preset").amm();
 
         // Finite numbers everywhere.
         let s = amm.state();

@@ -317,7 +317,8 @@ impl Amm {
             Some(s) => {
                 let s = positive("sqrt_k", s)?;
                 let rel = (b * q - s * s).abs() / (s * s);
-                if rel > RESERVE_CONSISTENCY_TOL {
+                // A NaN ratio (overflowing products) is refused too.
+                if rel.is_nan() || rel > RESERVE_CONSISTENCY_TOL {
                     return Err(AmmError::InvalidParameter {
                         name: "sqrt_k",
                         value: s,
@@ -328,6 +329,14 @@ impl Amm {
             }
             None => (b * q).sqrt(),
         };
+        // b·q (or s²) beyond f64's range would make every later number infinite.
+        if !(sqrt_k * sqrt_k).is_finite() || !(sqrt_k * sqrt_k / b).is_finite() {
+            return Err(AmmError::InvalidParameter {
+                name: "sqrt_k",
+                value: sqrt_k,
+                reason: "base_reserve·quote_reserve must stay within f64's range",
+            });
+        }
         if let Some(r) = init.rules.min_k_ratio {
             positive("rules.min_k_ratio", r)?;
         }
@@ -452,9 +461,13 @@ impl Amm {
             Side::Short => self.quote_reserve - dq,
         };
         if !(q1.is_finite() && q1 > 0.0) {
+            let what = match side {
+                Side::Long => "a long",
+                Side::Short => "a short",
+            };
             return Err(AmmError::TradeTooLarge {
                 reason: format!(
-                    "a short of {amount} USD needs {dq} quote units but the reserve holds {}",
+                    "{what} of {amount} USD needs {dq} quote units but the reserve holds {}",
                     self.quote_reserve
                 ),
             });
@@ -462,6 +475,11 @@ impl Amm {
         let b1 = self.sqrt_k * self.sqrt_k / q1;
         // Users receive (long) or owe (short) |b − b′| = b·|Δq|/q′ (b·q = s²; no cancellation).
         let base = self.base_reserve * dq / q1;
+        if !(base.is_finite() && b1.is_finite() && b1 > 0.0) {
+            return Err(AmmError::TradeTooLarge {
+                reason: format!("{amount} USD is beyond what the curve can fill in f64"),
+            });
+        }
         self.settle_trade(side, b1, q1, base, amount)
     }
 
@@ -538,6 +556,7 @@ impl Amm {
     /// Applies a cost to P under Drift's pool rules (docs/amm-formulas.md §4), or says why it
     /// cannot.
     fn pool_after_cost(&self, cost: f64, floor: bool, within_pool: bool) -> Result<f64, AmmError> {
+        finite("cost", cost)?;
         if cost <= 0.0 {
             return Ok(self.fee_pool - cost);
         }

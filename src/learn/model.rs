@@ -7,7 +7,7 @@
 //! Q*_model: the fixed point of the same Bellman target Q-learning uses, on the same
 //! experience. Pairs never tried have no estimate (NaN in Q*).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::mdp::ActionMask;
 
@@ -165,7 +165,7 @@ impl Model {
 pub const DEFAULT_MAX_SWEEPS: u32 = 10_000;
 
 /// How a value iteration ended.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct ViReport {
     /// Sweeps run.
     pub sweeps: u32,

@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::learn::model::{ViReport, DEFAULT_MAX_SWEEPS};
 use crate::learn::{self, Model, QLearner};
 
 /// Episodes of diagnostics kept; older ones are dropped in halves.
@@ -65,6 +66,8 @@ pub struct Diagnostics {
     /// Q*_model at the last computation (NaN where untried).
     pub q_star: Option<Vec<f64>>,
     pub q_comparison: Option<QComparison>,
+    /// How the last value iteration ended (sweeps, last change, converged or capped).
+    pub vi_report: Option<ViReport>,
     pub history: History,
 }
 
@@ -98,7 +101,15 @@ impl Diagnostics {
     ) -> QComparison {
         // Stop value iteration at a change of 1e-10 of the largest Q (relative tolerance).
         let scale = learn::max_abs(self.q_star.as_deref().unwrap_or(agent.q())).max(1.0);
-        let q_star = model.q_star(discount, 1e-10 * scale, self.q_star.as_deref());
+        // Capped: with γ near 1 a single call stops short and says so; the next call
+        // continues from this warm start.
+        let (q_star, report) = model.q_star_report(
+            discount,
+            1e-10 * scale,
+            self.q_star.as_deref(),
+            DEFAULT_MAX_SWEEPS,
+        );
+        self.vi_report = Some(report);
         let cmp = compare(agent.q(), &q_star, agent.n_actions(), model.tries());
         if let Some(last) = self.history.q_error.last_mut() {
             *last = Some(cmp.max_error);

@@ -17,6 +17,7 @@ pub use diagnostics::{History, QComparison};
 pub use view::{Snapshot, View};
 
 use crate::config::{Config, ConfigError};
+use crate::learn::model::ViReport;
 use crate::learn::{EvalTable, Model, Policy, QLearner};
 use crate::mdp::band::{continuous_band, discrete_optimal_band, learned_band};
 use crate::mdp::{Scenario, StepInfo};
@@ -88,6 +89,10 @@ impl Session {
     }
     pub fn q_comparison(&self) -> Option<QComparison> {
         self.diag.q_comparison
+    }
+    /// How the last value iteration for Q* ended.
+    pub fn vi_report(&self) -> Option<ViReport> {
+        self.diag.vi_report
     }
     /// Step within the current episode.
     pub fn step_in_episode(&self) -> u32 {
@@ -230,6 +235,7 @@ impl Session {
             q: self.train.agent.q().to_vec(),
             q_star: self.diag.q_star.clone(),
             q_comparison: self.diag.q_comparison,
+            vi_report: self.diag.vi_report,
             visits: self.train.agent.visits().to_vec(),
             policy: self.diag.greedy.clone(),
             history: self.diag.history.clone(),

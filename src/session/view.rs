@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::diagnostics::{History, QComparison};
 use crate::amm::AmmState;
 use crate::config::Config;
+use crate::learn::model::ViReport;
 use crate::mdp::{MdpConfig, StepInfo};
 
 /// A borrowed view of a run for drawing.
@@ -58,6 +59,8 @@ pub struct Snapshot {
     /// Q*_model at the last computation (NaN where untried).
     pub q_star: Option<Vec<f64>>,
     pub q_comparison: Option<QComparison>,
+    /// How the last value iteration for Q* ended.
+    pub vi_report: Option<ViReport>,
     pub visits: Vec<u32>,
     pub policy: Vec<u8>,
     pub history: History,

@@ -571,6 +571,7 @@ fn cmd_train(args: &TrainArgs) -> CliResult<ExitCode> {
         "q": snap.q,
         "q_star": snap.q_star,
         "q_comparison": snap.q_comparison,
+        "value_iteration": snap.vi_report,
         "band": snap.band,
         "policy": snap.policy,
         "visits": snap.visits,
