@@ -1,16 +1,23 @@
-//! The WebAssembly binding (wasm32 only): a `Playground` class over the engine's `Session`.
+//! The WebAssembly binding (wasm32 only): a `Playground` class over the engine's `Session`,
+//! and a `Viewer` that draws what a `Playground` in another thread posted.
 //!
 //! It converts JS values to and from engine types (serde-wasm-bindgen), maps engine errors
 //! to JS `Error`s and draws the charts on canvases with plotters-canvas. No training or
 //! market logic lives here; if some creeps in, it belongs in the engine.
+//!
+//! The page trains in a Web Worker (`www/js/worker.js`), which owns the `Playground`, and
+//! draws on the UI thread, which cannot share it. The worker posts `Playground::frame_bytes`
+//! (a `Frame`: the session's `Snapshot` as JSON bytes, with only the tail of the history the
+//! page does not have yet); the page's `Viewer::apply` rebuilds the snapshot and draws its
+//! `view()` with the same chart code.
 
 use plotters::prelude::*;
 use plotters_canvas::CanvasBackend;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 
 use crate::config::Config;
-use crate::session::Session;
+use crate::session::{History, Session, Snapshot, View};
 
 /// Shows any panic in the page's `#panic` element and the console instead of a dead canvas.
 #[wasm_bindgen(start)]
@@ -75,7 +82,108 @@ struct Stats {
     relative_error: Option<f64>,
     agreement: Option<f64>,
     mask: u32,
-    action_names: &'static [&'static str],
+    action_names: Vec<String>,
+}
+
+impl Stats {
+    /// The summary of a snapshot (`spendable` = P − F/2, which the snapshot does not hold).
+    fn of(s: &Snapshot, spendable: f64) -> Self {
+        Stats {
+            episode: s.episode,
+            step: s.step,
+            total_steps: s.total_steps,
+            epsilon: s.epsilon,
+            mark: s.amm.mark_price,
+            oracle: s.oracle,
+            peg: s.amm.peg,
+            sqrt_k: s.amm.sqrt_k,
+            net_base: s.amm.net_base,
+            fee_pool: s.amm.fee_pool,
+            spendable,
+            last_return: s.history.episode_return.last().copied(),
+            q_error: s.q_comparison.map(|c| c.max_error),
+            relative_error: s.q_comparison.map(|c| c.relative_error),
+            agreement: s.q_comparison.map(|c| c.agreement),
+            mask: s.mask,
+            action_names: s.action_names.clone(),
+        }
+    }
+}
+
+/// What the training worker posts to the page: the run's snapshot whose `history` holds
+/// only the episodes from `snapshot.history.first_episode` on (the tail the page lacks),
+/// plus what a snapshot does not carry.
+///
+/// Q* travels beside the snapshot (whose own `q_star` is left `None`) with its NaNs
+/// (untried pairs) as `null`: JSON has no NaN, and serde_json writes NaN as `null`, which
+/// it then refuses to read back as an `f64`.
+#[derive(Serialize, Deserialize)]
+struct Frame {
+    snapshot: Snapshot,
+    q_star: Option<Vec<Option<f64>>>,
+    /// The first episode the run's history still keeps (older ones were dropped).
+    history_first: u32,
+    /// Fee pool above its floor, P − F/2.
+    spendable: f64,
+}
+
+/// The episodes of `h` from episode `from` on (all of them when `from` is before its start).
+fn history_tail(h: &History, from: u32) -> History {
+    let i = (from.saturating_sub(h.first_episode) as usize).min(h.episode_return.len());
+    History {
+        first_episode: h.first_episode + i as u32,
+        episode_return: h.episode_return[i..].to_vec(),
+        max_dq: h.max_dq[i..].to_vec(),
+        policy_changes: h.policy_changes[i..].to_vec(),
+        q_error: h.q_error[i..].to_vec(),
+        agreement: h.agreement[i..].to_vec(),
+    }
+}
+
+/// Appends `tail` (episodes from `tail.first_episode` on) to `h`, replacing what `h` had
+/// from there, then drops the episodes before `first`. False (and `h` unchanged) when the
+/// tail does not join `h`.
+fn join_history(h: &mut History, tail: History, first: u32) -> bool {
+    let end = h.first_episode + h.episode_return.len() as u32;
+    if tail.first_episode < h.first_episode || tail.first_episode > end || first < h.first_episode {
+        return false;
+    }
+    let keep = (tail.first_episode - h.first_episode) as usize;
+    h.episode_return.truncate(keep);
+    h.max_dq.truncate(keep);
+    h.policy_changes.truncate(keep);
+    h.q_error.truncate(keep);
+    h.agreement.truncate(keep);
+    h.episode_return.extend(tail.episode_return);
+    h.max_dq.extend(tail.max_dq);
+    h.policy_changes.extend(tail.policy_changes);
+    h.q_error.extend(tail.q_error);
+    h.agreement.extend(tail.agreement);
+    let drop = ((first - h.first_episode) as usize).min(h.episode_return.len());
+    h.episode_return.drain(..drop);
+    h.max_dq.drain(..drop);
+    h.policy_changes.drain(..drop);
+    h.q_error.drain(..drop);
+    h.agreement.drain(..drop);
+    h.first_episode = first;
+    true
+}
+
+/// Draws the named charts of `view` on canvases with ids `chart-<name>`.
+fn draw_charts(view: &View<'_>, names: Vec<String>, scale: f64, trade: f64) -> Result<(), JsError> {
+    for name in names {
+        let id = format!("chart-{name}");
+        let backend =
+            CanvasBackend::new(&id).ok_or_else(|| JsError::new(&format!("no canvas #{id}")))?;
+        let root = backend.into_drawing_area();
+        let look = crate::charts::Look {
+            scale,
+            annotate: false,
+        };
+        crate::charts::draw(&name, &root, view, look, trade).map_err(js_err)?;
+        root.present().map_err(js_err)?;
+    }
+    Ok(())
 }
 
 #[wasm_bindgen]
@@ -197,27 +305,57 @@ impl Playground {
             relative_error: cmp.map(|c| c.relative_error),
             agreement: cmp.map(|c| c.agreement),
             mask: env.mask(),
-            action_names: env.action_names(),
+            action_names: env.action_names().iter().map(|s| s.to_string()).collect(),
         })
+    }
+
+    /// The run as a `Frame` in JSON bytes (a `Uint8Array` whose buffer the worker transfers
+    /// to the page): the snapshot with the history's episodes from `history_from` on only.
+    /// Pass 0 for the whole history.
+    #[wasm_bindgen(js_name = frameBytes)]
+    pub fn frame_bytes(&self, history_from: u32) -> Result<Vec<u8>, JsError> {
+        let s = &self.session;
+        let v = s.view();
+        let env = s.env();
+        let market = env.market();
+        let snapshot = Snapshot {
+            config: s.config().clone(),
+            action_names: env.action_names().iter().map(|a| a.to_string()).collect(),
+            action_labels: v.action_labels.to_vec(),
+            n_states: s.agent().n_states(),
+            n_actions: v.n_actions,
+            state_shape: v.state_shape,
+            episode: s.episode(),
+            step: s.step_in_episode(),
+            total_steps: s.total_steps(),
+            epsilon: s.epsilon(),
+            amm: v.amm,
+            oracle: market.oracle_price(),
+            state: v.state,
+            mask: env.mask(),
+            trajectory: v.trajectory.to_vec(),
+            q: v.q.to_vec(),
+            q_star: None,
+            q_comparison: s.q_comparison(),
+            visits: v.visits.to_vec(),
+            policy: v.policy.to_vec(),
+            history: history_tail(v.history, history_from),
+        };
+        let frame = Frame {
+            snapshot,
+            q_star: v
+                .q_star
+                .map(|q| q.iter().map(|&x| x.is_finite().then_some(x)).collect()),
+            history_first: v.history.first_episode,
+            spendable: market.amm().spendable(),
+        };
+        serde_json::to_vec(&frame).map_err(js_err)
     }
 
     /// Draws the named charts on canvases with ids `chart-<name>`; `scale` is the device
     /// pixel ratio the canvases were sized with; `trade` the trade size (USD) for the curve.
     pub fn draw(&self, names: Vec<String>, scale: f64, trade: f64) -> Result<(), JsError> {
-        let view = self.session.view();
-        for name in names {
-            let id = format!("chart-{name}");
-            let backend =
-                CanvasBackend::new(&id).ok_or_else(|| JsError::new(&format!("no canvas #{id}")))?;
-            let root = backend.into_drawing_area();
-            let look = crate::charts::Look {
-                scale,
-                annotate: false,
-            };
-            crate::charts::draw(&name, &root, &view, look, trade).map_err(js_err)?;
-            root.present().map_err(js_err)?;
-        }
-        Ok(())
+        draw_charts(&self.session.view(), names, scale, trade)
     }
 
     /// The shown episode's trajectory as CSV.
@@ -357,5 +495,92 @@ impl Playground {
             min_success,
         );
         to_js(&rec)
+    }
+}
+
+/// The page's side of a run that trains elsewhere (the worker): it keeps the last posted
+/// snapshot, joining each frame's history tail to the history it already has, and draws it.
+#[wasm_bindgen]
+#[derive(Default)]
+pub struct Viewer {
+    snapshot: Option<Snapshot>,
+    spendable: f64,
+}
+
+#[wasm_bindgen]
+impl Viewer {
+    #[wasm_bindgen(constructor)]
+    pub fn new() -> Viewer {
+        Viewer::default()
+    }
+
+    /// Takes a frame from `Playground.frameBytes`. Returns false, keeping what it had, when
+    /// the frame's history tail does not join the history held here (ask for a whole one).
+    pub fn apply(&mut self, bytes: &[u8]) -> Result<bool, JsError> {
+        let mut frame: Frame = serde_json::from_slice(bytes).map_err(js_err)?;
+        let tail = std::mem::take(&mut frame.snapshot.history);
+        let history = if tail.first_episode == frame.history_first {
+            tail
+        } else {
+            let Some(old) = self.snapshot.as_mut() else {
+                return Ok(false);
+            };
+            let mut h = std::mem::take(&mut old.history);
+            if !join_history(&mut h, tail, frame.history_first) {
+                old.history = h;
+                return Ok(false);
+            }
+            h
+        };
+        frame.snapshot.history = history;
+        frame.snapshot.q_star = frame
+            .q_star
+            .map(|q| q.into_iter().map(|x| x.unwrap_or(f64::NAN)).collect());
+        self.snapshot = Some(frame.snapshot);
+        self.spendable = frame.spendable;
+        Ok(true)
+    }
+
+    /// Whether a frame was applied.
+    #[wasm_bindgen(js_name = hasSnapshot)]
+    pub fn has_snapshot(&self) -> bool {
+        self.snapshot.is_some()
+    }
+
+    /// One past the last episode of the held history (0 with none): where the next frame's
+    /// tail should start, less one (the last episode's Q* columns may still change).
+    #[wasm_bindgen(js_name = historyEnd)]
+    pub fn history_end(&self) -> u32 {
+        self.snapshot.as_ref().map_or(0, |s| {
+            s.history.first_episode + s.history.episode_return.len() as u32
+        })
+    }
+
+    /// Forgets the held snapshot (the next frame must be whole).
+    pub fn clear(&mut self) {
+        self.snapshot = None;
+    }
+
+    /// The same summary as `Playground.stats()`, of the held snapshot.
+    pub fn stats(&self) -> Result<JsValue, JsError> {
+        let s = self
+            .snapshot
+            .as_ref()
+            .ok_or_else(|| JsError::new("no snapshot yet"))?;
+        to_js(&Stats::of(s, self.spendable))
+    }
+
+    /// The held snapshot as plain data.
+    pub fn snapshot(&self) -> Result<JsValue, JsError> {
+        to_js(&self.snapshot)
+    }
+
+    /// Draws the named charts of the held snapshot, as `Playground.draw` does.
+    pub fn draw(&self, names: Vec<String>, scale: f64, trade: f64) -> Result<(), JsError> {
+        let s = self
+            .snapshot
+            .as_ref()
+            .ok_or_else(|| JsError::new("no snapshot yet"))?;
+        draw_charts(&s.view(), names, scale, trade)
     }
 }
