@@ -30,12 +30,40 @@ function tradeSize() {
   return Number.isFinite(v) && v >= 0 ? v : 0;
 }
 
-/** Sizes the canvases, draws every chart and the status line. */
-export function drawBoard() {
-  for (const name of CHARTS) sizeCanvas(byId(`chart-${name}`, HTMLCanvasElement));
-  viewer().draw(CHARTS, window.devicePixelRatio || 1, tradeSize());
-  state.draws += 1;
-  if (state.firstDrawMs === null) state.firstDrawMs = performance.now();
+/** Drawing time per animation frame, so the page keeps its frame rate while training. */
+const DRAW_BUDGET_MS = 6;
+/** Charts still to draw for the frame on screen, and where the round-robin goes on. */
+let owed = new Set(CHARTS);
+let next = 0;
+
+/** The frame on screen changed (or the canvases did): every chart is to be redrawn. */
+export function invalidateBoard() {
+  owed = new Set(CHARTS);
+  state.dirty = true;
+}
+
+/**
+ * Sizes the canvases and draws the charts still owed, in turn, until `budget` ms are
+ * spent (at least one chart); then the status line. Clears `state.dirty` when all are drawn.
+ * @param {number} [budget]
+ */
+export function drawBoard(budget = DRAW_BUDGET_MS) {
+  const t0 = performance.now();
+  const scale = window.devicePixelRatio || 1;
+  const trade = tradeSize();
+  while (owed.size > 0) {
+    const name = CHARTS[next];
+    next = (next + 1) % CHARTS.length;
+    if (!owed.delete(name)) continue;
+    sizeCanvas(byId(`chart-${name}`, HTMLCanvasElement));
+    viewer().draw([name], scale, trade);
+    if (performance.now() - t0 >= budget) break;
+  }
+  if (owed.size === 0) {
+    state.dirty = false;
+    state.draws += 1;
+    if (state.firstDrawMs === null) state.firstDrawMs = performance.now();
+  }
   renderStatus();
 }
 

@@ -4,7 +4,7 @@
 // For: deciding each frame what to fetch and redraw. Not for: training (worker.js),
 // drawing itself (charts.js, data-panel.js) or parameters (controls.js).
 import { byId } from './dom.js';
-import { drawBoard } from './charts.js';
+import { drawBoard, invalidateBoard } from './charts.js';
 import { drawData, renderRecommendation } from './data-panel.js';
 import { Restarted, request } from './engine.js';
 import { state, viewer } from './state.js';
@@ -58,7 +58,7 @@ export async function fetchFrame() {
     state.run = r.run;
     state.version = version;
     state.shown = v.stats();
-    state.dirty = true;
+    invalidateBoard();
   } catch (e) {
     reportUnlessRestarted(e);
   } finally {
@@ -79,11 +79,10 @@ async function refreshRecommendation() {
 function frame(now) {
   state.frames += 1;
   state.lastFrameMs = now;
-  if (!framePending && (state.playing || state.version !== state.workerVersion)) fetchFrame();
-  if (state.dirty && viewer().hasSnapshot()) {
-    drawBoard();
-    state.dirty = false;
-  }
+  // A new frame once the last one is fully drawn: the page asks no faster than it draws.
+  const drawn = !state.dirty || !viewer().hasSnapshot();
+  if (!framePending && drawn && (state.playing || state.version !== state.workerVersion)) fetchFrame();
+  if (state.dirty && viewer().hasSnapshot()) drawBoard();
   if (state.dataDirty) {
     state.dataDirty = false;
     drawData();

@@ -8,7 +8,7 @@
 import init, { Viewer } from '../pkg/damm.js';
 import { buildControls, syncControls } from './controls.js';
 import { download, byId } from './dom.js';
-import { wirePng } from './charts.js';
+import { invalidateBoard, wirePng } from './charts.js';
 import { LOAD_DEADLINE_MS, Restarted, request, restart, startEngine } from './engine.js';
 import { fetchFrame, sendRate, setPlaying, startLoop } from './loop.js';
 import { sendData, startDataPanel } from './data-panel.js';
@@ -135,13 +135,13 @@ function wireToolbar() {
   byId('export-json', HTMLButtonElement).addEventListener('click', () => {
     exportFile('json', 'damm-run.json', 'application/json').catch(ignoreRestart);
   });
-  byId('trade-size', HTMLInputElement).addEventListener('input', () => { state.dirty = true; });
+  byId('trade-size', HTMLInputElement).addEventListener('input', invalidateBoard);
   wirePng('#board');
   window.addEventListener('hashchange', () => {
     if (location.hash.replace(/^#/, '') !== state.hash) fromHash().catch(ignoreRestart);
   });
   window.addEventListener('resize', () => {
-    state.dirty = true;
+    invalidateBoard();
     state.dataDirty = true;
   });
 }

@@ -24,6 +24,8 @@
 //   recommend {min}           → the ensemble's recommendation for the current state
 //   bench {ms}                raw `advance` speed of a fresh run of the same config →
 //                             {steps, ms, stepsPerSecond}
+//   counters                  time spent training while playing, and its steps →
+//                             {trainMs, trainSteps}
 //   __hang, __crash           only after a load with testHooks: busy-loop forever / throw
 //                             outside any request (the page's watchdog tests)
 // An error outside a request (a panic while training) reaches the page as the worker's
@@ -49,6 +51,9 @@ let paceT0 = 0;
 let paceDone = 0;
 let scheduled = false;
 let testHooks = false;
+/** Time spent in `advance` while playing, and its steps (the `counters` op). */
+let trainMs = 0;
+let trainSteps = 0;
 
 const post = /** @type {(m: unknown, o?: StructuredSerializeOptions) => void} */ (
   (m, o) => self.postMessage(m, o || {}));
@@ -92,6 +97,8 @@ function slice() {
     done += n;
   }
   paceDone += done;
+  trainMs += performance.now() - t0;
+  trainSteps += done;
   // More than a second behind the rate (the worker was busy): do not catch up in a burst.
   if (rate > 0 && left > rate) pace();
   if (done) version += 1;
@@ -203,6 +210,7 @@ function handle(m) {
     case 'recommend':
       if (!lab) throw new Error('the Drift data is not loaded yet');
       return { result: engine().recommend(lab, m.min) };
+    case 'counters': return { result: { trainMs, trainSteps } };
     case 'bench': {
       const p = Playground.fromHash(engine().hash());
       let steps = 0;
