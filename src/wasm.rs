@@ -1,16 +1,23 @@
-//! The WebAssembly binding (wasm32 only): a `Playground` class over the engine's `Session`.
+//! The WebAssembly binding (wasm32 only): a `Playground` class over the engine's `Session`,
+//! and a `Viewer` that draws what a `Playground` in another thread posted.
 //!
 //! It converts JS values to and from engine types (serde-wasm-bindgen), maps engine errors
 //! to JS `Error`s and draws the charts on canvases with plotters-canvas. No training or
 //! market logic lives here; if some creeps in, it belongs in the engine.
+//!
+//! The page trains in a Web Worker (`www/js/worker.js`), which owns the `Playground`, and
+//! draws on the UI thread, which cannot share it. The worker posts `Playground::frame_bytes`
+//! (a `Frame`: the session's `Snapshot` as JSON bytes, with only the tail of the history the
+//! page does not have yet); the page's `Viewer::apply` rebuilds the snapshot and draws its
+//! `view()` with the same chart code.
 
 use plotters::prelude::*;
 use plotters_canvas::CanvasBackend;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 
 use crate::config::Config;
-use crate::session::Session;
+use crate::session::{Session, Snapshot, View};
 
 /// Shows any panic in the page's `#panic` element and the console instead of a dead canvas.
 #[wasm_bindgen(start)]
@@ -75,9 +82,63 @@ struct Stats {
     relative_error: Option<f64>,
     agreement: Option<f64>,
     mask: u32,
-    action_names: &'static [&'static str],
+    action_names: Vec<String>,
     /// Band preset: learned band, exact optimum, continuous law.
     band: Option<crate::session::BandReport>,
+}
+
+impl Stats {
+    /// The summary of a snapshot.
+    fn of(s: &Snapshot) -> Self {
+        // The last step's record is the market now (the band model: mark = its gap).
+        let last = s.trajectory.last().copied().unwrap_or_default();
+        Stats {
+            episode: s.episode,
+            step: s.step,
+            total_steps: s.total_steps,
+            epsilon: s.epsilon,
+            mark: last.mark,
+            oracle: last.oracle,
+            peg: last.peg,
+            sqrt_k: last.sqrt_k,
+            net_base: last.net_base,
+            fee_pool: last.fee_pool,
+            spendable: s.spendable,
+            last_return: s.history.episode_return.last().copied(),
+            q_error: s.q_comparison.map(|c| c.max_error),
+            relative_error: s.q_comparison.map(|c| c.relative_error),
+            agreement: s.q_comparison.map(|c| c.agreement),
+            mask: s.mask,
+            action_names: s.action_names.clone(),
+            band: s.band,
+        }
+    }
+}
+
+/// What the training worker posts to the page: the run's snapshot whose `history` holds
+/// only the episodes from `snapshot.history.first_episode` on (the tail the page lacks).
+#[derive(Serialize, Deserialize)]
+struct Frame {
+    snapshot: Snapshot,
+    /// The first episode the run's history still keeps (older ones were dropped).
+    history_first: u32,
+}
+
+/// Draws the named charts of `view` on canvases with ids `chart-<name>`.
+fn draw_charts(view: &View<'_>, names: Vec<String>, scale: f64, trade: f64) -> Result<(), JsError> {
+    for name in names {
+        let id = format!("chart-{name}");
+        let backend =
+            CanvasBackend::new(&id).ok_or_else(|| JsError::new(&format!("no canvas #{id}")))?;
+        let root = backend.into_drawing_area();
+        let look = crate::charts::Look {
+            scale,
+            annotate: false,
+        };
+        crate::charts::draw(&name, &root, view, look, trade).map_err(js_err)?;
+        root.present().map_err(js_err)?;
+    }
+    Ok(())
 }
 
 #[wasm_bindgen]
@@ -176,53 +237,29 @@ impl Playground {
         to_js(&self.session.snapshot())
     }
 
-    /// A small summary for the status line.
+    /// A small summary for the status line (from a snapshot holding only the last
+    /// episode's history, so the summary is written once, in `Stats::of`).
     pub fn stats(&self) -> Result<JsValue, JsError> {
-        let env = self.session.env();
-        // The last step's record is the market now (the band model: mark = its gap).
-        let last = *env.last();
-        let spendable = env.market().map_or(0.0, |m| m.amm().spendable());
-        let h = self.session.history();
-        let cmp = self.session.q_comparison();
-        to_js(&Stats {
-            episode: self.session.episode(),
-            step: self.session.step_in_episode(),
-            total_steps: self.session.total_steps(),
-            epsilon: self.session.epsilon(),
-            mark: last.mark,
-            oracle: last.oracle,
-            peg: last.peg,
-            sqrt_k: last.sqrt_k,
-            net_base: last.net_base,
-            fee_pool: last.fee_pool,
-            spendable,
-            band: self.session.band_report(),
-            last_return: h.episode_return.last().copied(),
-            q_error: cmp.map(|c| c.max_error),
-            relative_error: cmp.map(|c| c.relative_error),
-            agreement: cmp.map(|c| c.agreement),
-            mask: env.mask(),
-            action_names: env.action_names(),
-        })
+        let last = self.session.episode().saturating_sub(1);
+        to_js(&Stats::of(&self.session.snapshot_since(last)))
+    }
+
+    /// The run as a `Frame` in JSON bytes (a `Uint8Array` whose buffer the worker transfers
+    /// to the page): the snapshot with the history's episodes from `history_from` on only.
+    /// Pass 0 for the whole history.
+    #[wasm_bindgen(js_name = frameBytes)]
+    pub fn frame_bytes(&self, history_from: u32) -> Result<Vec<u8>, JsError> {
+        let frame = Frame {
+            snapshot: self.session.snapshot_since(history_from),
+            history_first: self.session.history().first_episode,
+        };
+        serde_json::to_vec(&frame).map_err(js_err)
     }
 
     /// Draws the named charts on canvases with ids `chart-<name>`; `scale` is the device
     /// pixel ratio the canvases were sized with; `trade` the trade size (USD) for the curve.
     pub fn draw(&self, names: Vec<String>, scale: f64, trade: f64) -> Result<(), JsError> {
-        let view = self.session.view();
-        for name in names {
-            let id = format!("chart-{name}");
-            let backend =
-                CanvasBackend::new(&id).ok_or_else(|| JsError::new(&format!("no canvas #{id}")))?;
-            let root = backend.into_drawing_area();
-            let look = crate::charts::Look {
-                scale,
-                annotate: false,
-            };
-            crate::charts::draw(&name, &root, &view, look, trade).map_err(js_err)?;
-            root.present().map_err(js_err)?;
-        }
-        Ok(())
+        draw_charts(&self.session.view(), names, scale, trade)
     }
 
     /// The shown episode's trajectory as CSV.
@@ -362,5 +399,87 @@ impl Playground {
             min_success,
         );
         to_js(&rec)
+    }
+}
+
+/// The page's side of a run that trains elsewhere (the worker): it keeps the last posted
+/// snapshot, joining each frame's history tail to the history it already has, and draws it.
+#[wasm_bindgen]
+#[derive(Default)]
+pub struct Viewer {
+    snapshot: Option<Snapshot>,
+}
+
+#[wasm_bindgen]
+impl Viewer {
+    #[wasm_bindgen(constructor)]
+    pub fn new() -> Viewer {
+        Viewer::default()
+    }
+
+    /// Takes a frame from `Playground.frameBytes`. Returns false, keeping what it had, when
+    /// the frame's history tail does not join the history held here (ask for a whole one).
+    pub fn apply(&mut self, bytes: &[u8]) -> Result<bool, JsError> {
+        let mut frame: Frame = serde_json::from_slice(bytes).map_err(js_err)?;
+        let tail = std::mem::take(&mut frame.snapshot.history);
+        let history = if tail.first_episode == frame.history_first {
+            tail
+        } else {
+            let Some(old) = self.snapshot.as_mut() else {
+                return Ok(false);
+            };
+            let mut h = std::mem::take(&mut old.history);
+            if !h.join(tail, frame.history_first) {
+                old.history = h;
+                return Ok(false);
+            }
+            h
+        };
+        frame.snapshot.history = history;
+        self.snapshot = Some(frame.snapshot);
+        Ok(true)
+    }
+
+    /// Whether a frame was applied.
+    #[wasm_bindgen(js_name = hasSnapshot)]
+    pub fn has_snapshot(&self) -> bool {
+        self.snapshot.is_some()
+    }
+
+    /// One past the last episode of the held history (0 with none): where the next frame's
+    /// tail should start, less one (the last episode's Q* columns may still change).
+    #[wasm_bindgen(js_name = historyEnd)]
+    pub fn history_end(&self) -> u32 {
+        self.snapshot.as_ref().map_or(0, |s| {
+            s.history.first_episode + s.history.episode_return.len() as u32
+        })
+    }
+
+    /// Forgets the held snapshot (the next frame must be whole).
+    pub fn clear(&mut self) {
+        self.snapshot = None;
+    }
+
+    /// The same summary as `Playground.stats()`, of the held snapshot.
+    pub fn stats(&self) -> Result<JsValue, JsError> {
+        let s = self
+            .snapshot
+            .as_ref()
+            .ok_or_else(|| JsError::new("no snapshot yet"))?;
+        to_js(&Stats::of(s))
+    }
+
+    /// The held snapshot as plain data.
+    pub fn snapshot(&self) -> Result<JsValue, JsError> {
+        to_js(&self.snapshot)
+    }
+
+    /// Draws the named charts of the held snapshot, as `Playground.draw` does.
+    pub fn draw(&self, names: Vec<String>, scale: f64, trade: f64) -> Result<(), JsError> {
+        let s = self
+            .snapshot
+            .as_ref()
+            .ok_or_else(|| JsError::new("no snapshot yet"))?;
+        draw_charts(&s.view(), names, scale, trade)
     }
 }

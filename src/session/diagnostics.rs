@@ -27,15 +27,64 @@ pub struct History {
 }
 
 impl History {
+    /// The episodes from episode `from` on (all of them when `from` is before the start).
+    pub fn tail(&self, from: u32) -> History {
+        let i = (from.saturating_sub(self.first_episode) as usize).min(self.episode_return.len());
+        History {
+            first_episode: self.first_episode + i as u32,
+            episode_return: self.episode_return[i..].to_vec(),
+            max_dq: self.max_dq[i..].to_vec(),
+            policy_changes: self.policy_changes[i..].to_vec(),
+            q_error: self.q_error[i..].to_vec(),
+            agreement: self.agreement[i..].to_vec(),
+        }
+    }
+
+    /// Appends `tail` (episodes from `tail.first_episode` on), replacing what this history
+    /// had from there, then drops the episodes before `first`. False (and nothing changed)
+    /// when the tail does not join.
+    pub fn join(&mut self, tail: History, first: u32) -> bool {
+        let end = self.first_episode + self.episode_return.len() as u32;
+        if tail.first_episode < self.first_episode
+            || tail.first_episode > end
+            || first < self.first_episode
+        {
+            return false;
+        }
+        let keep = (tail.first_episode - self.first_episode) as usize;
+        self.truncate_to(keep);
+        self.episode_return.extend(tail.episode_return);
+        self.max_dq.extend(tail.max_dq);
+        self.policy_changes.extend(tail.policy_changes);
+        self.q_error.extend(tail.q_error);
+        self.agreement.extend(tail.agreement);
+        let drop = ((first - self.first_episode) as usize).min(self.episode_return.len());
+        self.drop_front(drop);
+        self.first_episode = first;
+        true
+    }
+
+    pub(crate) fn truncate_to(&mut self, n: usize) {
+        self.episode_return.truncate(n);
+        self.max_dq.truncate(n);
+        self.policy_changes.truncate(n);
+        self.q_error.truncate(n);
+        self.agreement.truncate(n);
+    }
+
+    fn drop_front(&mut self, n: usize) {
+        self.episode_return.drain(..n);
+        self.max_dq.drain(..n);
+        self.policy_changes.drain(..n);
+        self.q_error.drain(..n);
+        self.agreement.drain(..n);
+    }
+
     fn push(&mut self, ret: f64, max_dq: f64, changes: u32) {
         if self.episode_return.len() >= HISTORY_CAP {
             let half = HISTORY_CAP / 2;
             self.first_episode += half as u32;
-            self.episode_return.drain(..half);
-            self.max_dq.drain(..half);
-            self.policy_changes.drain(..half);
-            self.q_error.drain(..half);
-            self.agreement.drain(..half);
+            self.drop_front(half);
         }
         self.episode_return.push(ret);
         self.max_dq.push(max_dq);

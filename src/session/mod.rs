@@ -214,6 +214,12 @@ impl Session {
 
     /// An owned copy of everything worth drawing or saving.
     pub fn snapshot(&self) -> Snapshot {
+        self.snapshot_since(0)
+    }
+
+    /// `snapshot` with only the history's episodes from `history_from` on (what a viewer
+    /// that already holds the earlier ones needs; `History::join` puts them together).
+    pub fn snapshot_since(&self, history_from: u32) -> Snapshot {
         let env = self.env();
         Snapshot {
             config: self.config.clone(),
@@ -228,6 +234,7 @@ impl Session {
             epsilon: self.train.epsilon,
             amm: env.market().map(|m| m.amm().state()),
             oracle: env.market().map_or(0.0, |m| m.oracle_price()),
+            spendable: env.market().map_or(0.0, |m| m.amm().spendable()),
             band: self.band_report(),
             state: env.state(),
             mask: env.mask(),
@@ -238,7 +245,7 @@ impl Session {
             vi_report: self.diag.vi_report,
             visits: self.train.agent.visits().to_vec(),
             policy: self.diag.greedy.clone(),
-            history: self.diag.history.clone(),
+            history: self.diag.history.tail(history_from),
         }
     }
 }
@@ -260,6 +267,40 @@ mod tests {
         b.advance(3_000);
         assert_eq!(a.agent().q(), b.agent().q());
         assert_eq!(a.history().episode_return, b.history().episode_return);
+    }
+
+    #[test]
+    fn snapshot_round_trips_through_json_with_untried_q_star_pairs() {
+        let mut s = Session::new(Config::default()).unwrap();
+        s.advance(2_000);
+        s.compute_q_star();
+        let snap = s.snapshot();
+        assert!(snap.q_star.as_ref().unwrap().iter().any(|x| x.is_nan()));
+        let back: Snapshot = serde_json::from_slice(&serde_json::to_vec(&snap).unwrap()).unwrap();
+        let (a, b) = (snap.q_star.unwrap(), back.q_star.unwrap());
+        assert!(a
+            .iter()
+            .zip(&b)
+            .all(|(x, y)| x == y || (x.is_nan() && y.is_nan())));
+        assert_eq!(back.q, snap.q);
+    }
+
+    #[test]
+    fn a_history_tail_joins_back_to_the_whole() {
+        let mut s = Session::new(Config::default()).unwrap();
+        s.advance_episodes(30);
+        let whole = s.history().clone();
+        let mut held = whole.tail(0);
+        held.truncate_to(20);
+        s.advance_episodes(5);
+        let tail = s.history().tail(19);
+        assert!(held.join(tail, s.history().first_episode));
+        assert_eq!(held.episode_return, s.history().episode_return);
+        // A tail that starts after the held history ends does not join.
+        let mut short = whole.tail(0);
+        short.truncate_to(3);
+        assert!(!short.join(s.history().tail(10), 0));
+        assert_eq!(short.episode_return.len(), 3);
     }
 
     #[test]

@@ -49,6 +49,8 @@ pub struct Snapshot {
     pub epsilon: f64,
     pub amm: Option<AmmState>,
     pub oracle: f64,
+    /// Fee pool above its floor, P − F/2 (0 without a market).
+    pub spendable: f64,
     /// Band preset: learned band, exact optimum, continuous law.
     pub band: Option<super::BandReport>,
     pub state: usize,
@@ -56,7 +58,8 @@ pub struct Snapshot {
     /// The shown episode so far (step 0 is the start state).
     pub trajectory: Vec<StepInfo>,
     pub q: Vec<f64>,
-    /// Q*_model at the last computation (NaN where untried).
+    /// Q*_model at the last computation (NaN where untried; `null` in JSON).
+    #[serde(with = "nan_as_null")]
     pub q_star: Option<Vec<f64>>,
     pub q_comparison: Option<QComparison>,
     /// How the last value iteration for Q* ended.
@@ -64,6 +67,27 @@ pub struct Snapshot {
     pub visits: Vec<u32>,
     pub policy: Vec<u8>,
     pub history: History,
+}
+
+/// JSON has no NaN: serde_json writes it as `null` and will not read `null` back as an
+/// f64, so untried Q* entries travel as `null` both ways.
+mod nan_as_null {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<S: Serializer>(q: &Option<Vec<f64>>, s: S) -> Result<S::Ok, S::Error> {
+        q.as_ref()
+            .map(|v| {
+                v.iter()
+                    .map(|x| x.is_finite().then_some(*x))
+                    .collect::<Vec<_>>()
+            })
+            .serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<f64>>, D::Error> {
+        let v: Option<Vec<Option<f64>>> = Deserialize::deserialize(d)?;
+        Ok(v.map(|v| v.into_iter().map(|x| x.unwrap_or(f64::NAN)).collect()))
+    }
 }
 
 impl Snapshot {

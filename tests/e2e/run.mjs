@@ -1,7 +1,10 @@
 // End-to-end tests of the playground in headless Chromium (Debian's /usr/bin/chromium,
 // driven by playwright-core). Serves www/ on 127.0.0.1, runs every check, writes
 // test-results/screenshot.png (and docs/screenshot.png with UPDATE_DOCS=1), and prints
-// the measurements (first draw, redraw rate, wasm size).
+// the measurements (first draw, redraw rate, frame intervals while training, training
+// speed in the page vs the worker's raw speed, frame post sizes, wasm size).
+// The run trains in a Web Worker: tests reach it through `window.dammLab.api` (awaitable)
+// and read the drawn frame's summary from `window.dammLab.shown`.
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdirSync, statSync, readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
@@ -59,7 +62,7 @@ const server = await startServer(port);
 const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
 
 /** Opens the page; records console errors and every request that leaves 127.0.0.1. */
-async function open(hash = '', viewport = { width: 1400, height: 1000 }) {
+async function open(hash = '', viewport = { width: 1400, height: 1000 }, query = '') {
   const context = await browser.newContext({ viewport, acceptDownloads: true });
   const page = await context.newPage();
   page.consoleErrors = [];
@@ -70,21 +73,23 @@ async function open(hash = '', viewport = { width: 1400, height: 1000 }) {
     const u = new URL(r.url());
     if (!['127.0.0.1'].includes(u.hostname) && !['data:', 'blob:'].includes(u.protocol)) page.foreignRequests.push(r.url());
   });
-  await page.goto(base + (hash ? `#${hash}` : ''));
+  await page.goto(base + query + (hash ? `#${hash}` : ''));
   await page.waitForFunction(() => window.dammLab && window.dammLab.draws > 0, null, { timeout: 15000 });
   return page;
 }
 
-const stats = (page) => page.evaluate(() => window.dammLab.pg.stats());
+const stats = (page) => page.evaluate(() => window.dammLab.api.stats());
+/** Any request to the training worker (www/js/worker.js lists them). */
+const call = (page, op, args = {}, deadline = undefined) => page.evaluate(([o, a, d]) => window.dammLab.api.call(o, a, d), [op, args, deadline]);
 const hashOf = (page) => page.evaluate(() => location.hash.replace(/^#/, ''));
 /** A fingerprint of every chart's pixels. */
 const pixels = (page) => page.evaluate(async () => {
+  await window.dammLab.api.settled();
   await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
   return [...document.querySelectorAll('canvas')].map((c) => c.toDataURL()).join('|');
 });
 async function episodes(page, n) {
-  await page.evaluate((k) => { for (let i = 0; i < k; i++) window.dammLab.pg.finishEpisode(); window.dammLab.dirty = true; }, n);
-  await page.waitForTimeout(50);
+  await page.evaluate((k) => window.dammLab.api.episodes(k), n);
 }
 
 try {
@@ -156,7 +161,7 @@ try {
   const engineView = (page) => page.evaluate(async () => {
     const m = await import('/pkg/damm.js');
     const specs = m.paramSpecs();
-    return { specs, values: window.dammLab.pg.values() };
+    return { specs, values: await window.dammLab.api.call('values') };
   });
 
   await test('the controls are the registry entries with control: true, in registry order per group', async () => {
@@ -259,14 +264,16 @@ try {
     // Other invalid inputs: not a number, out of range, and λu > 1.
     await page.fill('#num-traders-size_noise', '-1');
     await page.press('#num-traders-size_noise', 'Enter');
+    await page.waitForFunction(() => document.getElementById('err-traders-size_noise').textContent !== '');
     assert.match(await page.textContent('#err-traders-size_noise'), /size_noise/);
     await page.fill('#num-traders-uninformed_prob', '1.7');
     await page.press('#num-traders-uninformed_prob', 'Enter');
+    await page.waitForFunction(() => document.getElementById('err-traders-uninformed_prob').textContent !== '');
     assert.equal(await page.textContent('#err-traders-uninformed_prob'), 'traders.uninformed_prob = 1.7: must be in [0, 1]');
     // Still works: a step advances, charts redraw, no console error.
     const before = await stats(page);
     await page.click('#step');
-    await page.waitForFunction((t) => window.dammLab.pg.stats().total_steps === t + 1, before.total_steps);
+    await page.waitForFunction((t) => window.dammLab.shown.total_steps === t + 1, before.total_steps);
     // A valid value clears the message.
     await page.fill('#num-learn-discount', '0.8');
     await page.press('#num-learn-discount', 'Enter');
@@ -288,7 +295,7 @@ try {
     assert.equal(s.step, 0);
     await page.click('#play');
     assert.equal(await page.getAttribute('#play', 'aria-pressed'), 'true');
-    await page.waitForFunction(() => window.dammLab.pg.stats().episode >= 5);
+    await page.waitForFunction(() => window.dammLab.shown.episode >= 5);
     // Redraw rate while training at default settings (reported, not asserted).
     const fps = await page.evaluate(async () => {
       const d0 = window.dammLab.draws; const t0 = performance.now();
@@ -309,7 +316,7 @@ try {
     // Space toggles play.
     await page.focus('body');
     await page.keyboard.press('Space');
-    await page.waitForFunction(() => window.dammLab.pg.stats().total_steps > 0);
+    await page.waitForFunction(() => window.dammLab.shown.total_steps > 0);
     await page.keyboard.press('Space');
     await page.context().close();
   });
@@ -327,10 +334,10 @@ try {
     const link = await page.inputValue('#share-link');
     assert.ok(link.includes('#'), link);
     await episodes(page, 40);
-    const q1 = await page.evaluate(() => window.dammLab.pg.snapshot().q);
+    const q1 = (await call(page, 'snapshot')).q;
     const page2 = await open(link.split('#')[1]);
     await episodes(page2, 40);
-    const q2 = await page2.evaluate(() => window.dammLab.pg.snapshot().q);
+    const q2 = (await call(page2, 'snapshot')).q;
     assert.deepEqual(q2, q1, 'the reloaded link gave different numbers');
     // The native CLI, same hash, same 40 episodes: the same Q table.
     const hash = link.split('#')[1];
@@ -387,7 +394,7 @@ try {
     assert.match(await page.textContent('#predict-summary'), /MAE 0\.915 pp vs 0\.907/);
     // The recommendation follows its own rule: the greedy available action of the shown Q
     // values, kept only when the classifier's success probability is at least 0.5.
-    const rec = await page.evaluate(() => window.dammLab.pg.recommend(window.dammLab.lab, 0.5));
+    const rec = await call(page, 'recommend', { min: 0.5 });
     const names = ['hold', 'repeg', 'k up', 'k down'];
     let best = -1;
     rec.q_values.forEach((q, a) => {
@@ -396,6 +403,7 @@ try {
     assert.equal(rec.rl_action, names[best]);
     const keep = best !== 0 && (rec.success_probability === null || rec.success_probability === undefined || rec.success_probability >= 0.5);
     assert.equal(rec.action, keep ? names[best] : 'hold');
+    await page.waitForFunction(() => document.getElementById('recommendation').textContent.includes(' — '));
     assert.ok((await page.textContent('#recommendation')).startsWith(`${rec.action} — `));
     // The history chart is drawn, and another market draws differently.
     const before = await dataPixels(page);
@@ -452,10 +460,191 @@ try {
     await page.context().close();
   });
 
+  /** Sets the speed select (steps per second; '0' = max). */
+  const speed = (page, v) => page.selectOption('#speed', v);
+  /** Milliseconds between `n` + 1 animation frames, measured in the page. */
+  const frameIntervals = (page, n) => page.evaluate((k) => new Promise((resolve) => {
+    const t = [];
+    const f = (now) => {
+      t.push(now);
+      if (t.length > k) resolve(t.slice(1).map((x, i) => x - t[i]));
+      else requestAnimationFrame(f);
+    };
+    requestAnimationFrame(f);
+  }), n);
+  const quantile = (xs, q) => {
+    const s = [...xs].sort((a, b) => a - b);
+    return s[Math.min(s.length - 1, Math.floor(q * s.length))];
+  };
+  const round = (x, d = 1) => Number(x.toFixed(d));
+
+  await test('the page stays responsive while the worker trains at max', async () => {
+    const page = await open();
+    await speed(page, '0');
+    await page.click('#play');
+    await page.waitForFunction(() => window.dammLab.shown.episode >= 50);
+    const draws0 = await page.evaluate(() => window.dammLab.draws);
+    const t0 = Date.now();
+    const dt = await frameIntervals(page, 360);
+    const seconds = (Date.now() - t0) / 1000;
+    const draws = (await page.evaluate(() => window.dammLab.draws)) - draws0;
+    const p95 = quantile(dt, 0.95);
+    measurements.frame_interval_ms_at_max = { frames: dt.length, p50: round(quantile(dt, 0.5)), p95: round(p95), max: round(Math.max(...dt)) };
+    measurements.redraws_per_second_at_max = round(draws / seconds);
+    console.log(JSON.stringify({ measure: 'frame_interval_at_max', frames: dt.length, p50_ms: round(quantile(dt, 0.5)), p95_ms: round(p95), max_ms: round(Math.max(...dt)), target_p95_ms: 16.7, redraws_per_second: round(draws / seconds) }));
+    assert.ok(p95 <= 50, `95th percentile frame interval ${p95} ms > 50 ms`);
+    assert.ok(draws > 10, `only ${draws} redraws while training`);
+    // Keyboard input is handled at once: space pauses.
+    await page.focus('body');
+    await page.keyboard.press('Space');
+    assert.equal(await page.getAttribute('#play', 'aria-pressed'), 'false');
+    assert.deepEqual(page.consoleErrors, []);
+    await page.context().close();
+  });
+
+  await test("training speed at max in the page vs the worker's raw advance speed", async () => {
+    const page = await open();
+    await speed(page, '0');
+    // Alternating rounds, so both see the same load on a shared machine: the page playing
+    // at max for 1.5 s (steps as the worker counts them, over the page's wall time), then
+    // the raw speed: a fresh run of the same config, `advance` in a loop, nothing else.
+    let [pageSteps, pageMs, rawSteps, rawMs, trainMs] = [0, 0, 0, 0, 0];
+    for (let round = 0; round < 3; round++) {
+      const s0 = await stats(page);
+      const c0 = await call(page, 'counters');
+      const t0 = await page.evaluate(() => performance.now());
+      await page.click('#play');
+      await page.waitForTimeout(1500);
+      await page.click('#play');
+      const s1 = await stats(page);
+      const t1 = await page.evaluate(() => performance.now());
+      const c1 = await call(page, 'counters');
+      pageSteps += s1.total_steps - s0.total_steps;
+      pageMs += t1 - t0;
+      trainMs += c1.trainMs - c0.trainMs;
+      const raw = await call(page, 'bench', { ms: 1500 }, 10000);
+      rawSteps += raw.steps;
+      rawMs += raw.ms;
+    }
+    const pageRate = (pageSteps * 1000) / pageMs;
+    const rawRate = (rawSteps * 1000) / rawMs;
+    const ratio = pageRate / rawRate;
+    // The share of the wall time the worker spent in `advance` (the rest: answering the
+    // page, building frames, and the pauses between rounds).
+    const duty = trainMs / pageMs;
+    measurements.steps_per_second_page_at_max = Math.round(pageRate);
+    measurements.steps_per_second_worker_raw = Math.round(rawRate);
+    measurements.page_to_raw_speed_ratio = round(ratio, 3);
+    measurements.worker_training_duty = round(duty, 3);
+    console.log(JSON.stringify({ measure: 'training_speed', page_steps_per_s: Math.round(pageRate), raw_steps_per_s: Math.round(rawRate), ratio: round(ratio, 3), target_ratio: 0.8, worker_time_in_advance_share: round(duty, 3), steps_per_s_inside_slices: Math.round((pageSteps * 1000) / trainMs) }));
+    assert.ok(ratio > 0.3, `the page trains at ${ratio} of the raw speed`);
+    // The page's history, joined from the frames' tails, is the worker's.
+    await page.evaluate(() => window.dammLab.api.settled());
+    const [mine, theirs] = await page.evaluate(async () => [window.dammLab.viewer.snapshot().history, (await window.dammLab.api.call('snapshot')).history]);
+    assert.ok(theirs.episode_return.length > 100);
+    assert.deepEqual(mine, theirs);
+    const p = await page.evaluate(() => window.dammLab.posts);
+    measurements.frame_posts = { frames: p.frames, mean_bytes: Math.round(p.bytes / p.frames), max_bytes: p.maxBytes, whole_history_frames: p.whole, whole_mean_bytes: Math.round(p.wholeBytes / Math.max(1, p.whole)) };
+    console.log(JSON.stringify({ measure: 'frame_posts', ...measurements.frame_posts }));
+    assert.deepEqual(page.consoleErrors, []);
+    await page.context().close();
+  });
+
+  await test('the default 40,000 episodes train in the page at max', async () => {
+    const page = await open();
+    await speed(page, '0');
+    const ms = await page.evaluate(() => new Promise((resolve) => {
+      const t0 = performance.now();
+      document.getElementById('play').click();
+      const f = () => {
+        const s = window.dammLab.shown;
+        if (s && s.episode >= 40000) resolve(performance.now() - t0);
+        else requestAnimationFrame(f);
+      };
+      requestAnimationFrame(f);
+    }));
+    await page.click('#play');
+    // The same 40,000 episodes in one request: the worker's raw time.
+    await call(page, 'reset');
+    const raw = await page.evaluate(async () => {
+      const t0 = performance.now();
+      await window.dammLab.api.call('episodes', { n: 40000 }, 60000);
+      return performance.now() - t0;
+    });
+    measurements.page_40k_episodes_ms = Math.round(ms);
+    measurements.worker_40k_episodes_raw_ms = Math.round(raw);
+    console.log(JSON.stringify({ measure: '40k_episodes', page_ms: Math.round(ms), raw_ms: Math.round(raw), target_ms: 2000 }));
+    assert.ok(ms < 60000);
+    assert.deepEqual(page.consoleErrors, []);
+    await page.context().close();
+  });
+
+  await test('the watchdog restarts a hung or crashed worker and keeps the settings', async () => {
+    const page = await open('learn.discount=0.85&seed=77', undefined, '?test-hooks');
+    await page.click('#play');
+    await page.waitForFunction(() => window.dammLab.shown.episode >= 3);
+    const t0 = Date.now();
+    await page.evaluate(() => { window.dammLab.api.hang(); });
+    const note = page.locator('#worker-error');
+    await note.waitFor({ state: 'visible', timeout: 10000 });
+    measurements.watchdog_restart_ms = Date.now() - t0;
+    console.log(JSON.stringify({ measure: 'watchdog', hang_to_restart_ms: measurements.watchdog_restart_ms, deadline_ms: 2000 }));
+    assert.equal(await note.textContent(), 'The training worker stopped responding and was restarted; your settings were kept.');
+    assert.equal(await page.getAttribute('#play', 'aria-pressed'), 'false');
+    // The new worker runs the same config from the start.
+    await page.waitForFunction(() => window.dammLab.shown && window.dammLab.shown.total_steps === 0);
+    assert.match(await hashOf(page), /learn\.discount=0\.85/);
+    assert.match(await hashOf(page), /seed=77/);
+    assert.equal((await call(page, 'values'))['learn.discount'], 0.85);
+    await page.click('#step');
+    await page.waitForFunction(() => window.dammLab.shown.total_steps === 1);
+    // A crash (the worker's error event) is handled the same way.
+    await page.evaluate(() => { document.getElementById('worker-error').hidden = true; });
+    await page.click('#play');
+    await page.evaluate(() => window.dammLab.api.crash());
+    await note.waitFor({ state: 'visible', timeout: 10000 });
+    assert.equal(await page.evaluate(() => window.dammLab.restarts), 2);
+    await page.click('#episode');
+    await page.waitForFunction(() => window.dammLab.shown.episode === 1 && window.dammLab.shown.step === 0);
+    assert.equal((await call(page, 'values'))['learn.discount'], 0.85);
+    // Without ?test-hooks the worker refuses the debug requests.
+    const plain = await open();
+    assert.match(await plain.evaluate(() => window.dammLab.api.call('__hang').catch((e) => e.message)), /unknown request __hang/);
+    await plain.context().close();
+    await page.context().close();
+  });
+
+  await test('a parameter change while playing applies, and an error shows beside its control', async () => {
+    const page = await open();
+    await page.click('#play');
+    await page.waitForFunction(() => window.dammLab.shown.episode >= 3);
+    await page.fill('#num-learn-discount', '0.85');
+    await page.press('#num-learn-discount', 'Enter');
+    await page.waitForFunction(() => location.hash.includes('learn.discount=0.85'));
+    assert.equal((await call(page, 'values'))['learn.discount'], 0.85);
+    // The run restarted with the new value and keeps training.
+    assert.equal(await page.getAttribute('#play', 'aria-pressed'), 'true');
+    await page.waitForFunction(() => window.dammLab.shown.episode >= 3);
+    const hash = await hashOf(page);
+    await page.fill('#num-learn-discount', '1.5');
+    await page.press('#num-learn-discount', 'Enter');
+    await page.waitForFunction(() => document.getElementById('err-learn-discount').textContent !== '');
+    assert.equal(await page.textContent('#err-learn-discount'), 'learn.discount = 1.5: must be in [0, 1)');
+    assert.equal(await page.getAttribute('#num-learn-discount', 'aria-invalid'), 'true');
+    assert.equal(await hashOf(page), hash);
+    // The run is kept and still trains.
+    const before = (await stats(page)).total_steps;
+    await page.waitForFunction((t) => window.dammLab.shown.total_steps > t + 1000, before);
+    assert.equal((await call(page, 'values'))['learn.discount'], 0.85);
+    assert.deepEqual(page.consoleErrors, []);
+    await page.context().close();
+  });
+
   await test('screenshot of the page at default settings after 200 training episodes', async () => {
     const page = await open('', { width: 1400, height: 1000 });
     await episodes(page, 200);
-    await page.evaluate(() => window.dammLab.pg.computeQStar());
+    await call(page, 'qstar');
+    await page.evaluate(() => window.dammLab.api.settled());
     await dataReady(page);
     await page.waitForTimeout(200);
     mkdirSync(`${root}test-results`, { recursive: true });

@@ -1,33 +1,13 @@
-// The simulator's board: canvas sizing, drawing the charts (in the engine), the status line
-// under the toolbar, and PNG export of any chart.
+// The simulator's board: canvas sizing, drawing the charts (the page's wasm Viewer draws
+// the last frame the training worker posted), the status line under the toolbar, and PNG
+// export of any chart.
 // For: turning the current run into pixels and text. Not for: advancing the run (loop.js)
 // or the Data panel's analyses (data-panel.js), which reuses `sizeCanvas` and `wirePng`.
 import { byId, download, fmt } from './dom.js';
-import { engine, state } from './state.js';
+import { state, viewer } from './state.js';
 
 /** The simulator's charts; each draws on `#chart-<name>`. */
 export const CHARTS = ['curve', 'prices', 'convergence', 'returns', 'qtable', 'interest', 'money'];
-
-/**
- * The subset of `Playground.stats()` the status line reads.
- * @typedef {object} Stats
- * @property {number} episode
- * @property {number} step
- * @property {number} total_steps
- * @property {number} epsilon
- * @property {number} mark
- * @property {number} oracle
- * @property {number} peg
- * @property {number} sqrt_k
- * @property {number} net_base
- * @property {number} fee_pool
- * @property {number} spendable
- * @property {number | null} last_return
- * @property {number | null} relative_error
- * @property {number | null} agreement
- * @property {number} mask Bit a set when action a is available now.
- * @property {string[]} action_names
- */
 
 /**
  * Sizes a canvas's backing store to its CSS size × the device pixel ratio.
@@ -50,19 +30,47 @@ function tradeSize() {
   return Number.isFinite(v) && v >= 0 ? v : 0;
 }
 
-/** Sizes the canvases, draws every chart and the status line. */
-export function drawBoard() {
-  for (const name of CHARTS) sizeCanvas(byId(`chart-${name}`, HTMLCanvasElement));
-  engine().draw(CHARTS, window.devicePixelRatio || 1, tradeSize());
-  state.draws += 1;
-  if (state.firstDrawMs === null) state.firstDrawMs = performance.now();
+/** Drawing time per animation frame, so the page keeps its frame rate while training. */
+const DRAW_BUDGET_MS = 6;
+/** Charts still to draw for the frame on screen, and where the round-robin goes on. */
+let owed = new Set(CHARTS);
+let next = 0;
+
+/** The frame on screen changed (or the canvases did): every chart is to be redrawn. */
+export function invalidateBoard() {
+  owed = new Set(CHARTS);
+  state.dirty = true;
+}
+
+/**
+ * Sizes the canvases and draws the charts still owed, in turn, until `budget` ms are
+ * spent (at least one chart); then the status line. Clears `state.dirty` when all are drawn.
+ * @param {number} [budget]
+ */
+export function drawBoard(budget = DRAW_BUDGET_MS) {
+  const t0 = performance.now();
+  const scale = window.devicePixelRatio || 1;
+  const trade = tradeSize();
+  while (owed.size > 0) {
+    const name = CHARTS[next];
+    next = (next + 1) % CHARTS.length;
+    if (!owed.delete(name)) continue;
+    sizeCanvas(byId(`chart-${name}`, HTMLCanvasElement));
+    viewer().draw([name], scale, trade);
+    if (performance.now() - t0 >= budget) break;
+  }
+  if (owed.size === 0) {
+    state.dirty = false;
+    state.draws += 1;
+    if (state.firstDrawMs === null) state.firstDrawMs = performance.now();
+  }
   renderStatus();
 }
 
 /** The status line and the note under the curve chart. */
 function renderStatus() {
-  /** @type {Stats} */
-  const s = engine().stats();
+  const s = state.shown;
+  if (!s) return;
   byId('curve-note').textContent = `√k ${fmt(Number(s.sqrt_k.toPrecision(4)))} · peg ${s.peg.toFixed(3)} · mark ${s.mark.toFixed(4)}`;
   const parts = [
     `episode <b>${s.episode}</b> · step ${s.step}`,

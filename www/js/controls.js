@@ -1,13 +1,15 @@
 // The parameter controls, built from the engine's registry (`paramSpecs()`).
 // For: one row per registry entry with `control: true` (params and derived views such as
 // λu), in registry order within its group's section; the toolbar's preset <select>;
-// sending edits to `Playground.setParam`, showing the engine's error beside the control
-// that caused it, and writing `Playground.values()` back into every control.
+// sending edits to the training worker's `setParam`, showing the engine's error beside the
+// control that caused it, and writing the run's values (`Playground.values()`, as the worker
+// reports them) back into every control.
 // Not for: parameter names, ranges or labels (they live in src/params.rs), the URL hash or
 // redrawing (the caller's `onChange` does those).
 import { Playground, paramSpecs } from '../pkg/damm.js';
 import { byId, fmt } from './dom.js';
-import { engine } from './state.js';
+import { Restarted, request } from './engine.js';
+import { state } from './state.js';
 
 /** @typedef {'float' | 'optional_float' | 'int' | 'odd_int' | 'flag' | 'choice'} KindType */
 /** @typedef {{ type: KindType, choices?: string[] }} Kind */
@@ -77,6 +79,8 @@ import { engine } from './state.js';
 const bound = [];
 /** @type {() => void} */
 let changed = () => {};
+/** Edits in flight; answers arrive in order. */
+let inFlight = 0;
 
 /** @param {string} path */
 export const idOf = (path) => path.replace(/\./g, '-');
@@ -183,19 +187,25 @@ export function sliderRange(c) {
 const attrBound = (x) => Number.isFinite(x) && Math.abs(x) < 1e300;
 
 /**
- * Sets one parameter in the engine. On error shows the engine's message beside the control
- * and leaves the run as it was; on success clears the messages of every control writing the
- * same param and calls `onChange`.
+ * Sets one parameter in the worker's run. On error shows the engine's message beside the
+ * control and leaves the run as it was; on success records the new values and hash, clears
+ * the messages of every control writing the same param and calls `onChange`.
  * @param {Control} c
  * @param {string} text
- * @returns {boolean}
+ * @returns {Promise<boolean>}
  */
-export function apply(c, text) {
+export async function apply(c, text) {
+  inFlight += 1;
   try {
-    engine().setParam(c.path, text);
+    /** @type {{ hash: string, values: Values }} */
+    const r = await request('setParam', { path: c.path, value: text });
+    state.values = r.values;
+    state.hash = r.hash;
   } catch (e) {
-    showError(c.path, e instanceof Error ? e.message : String(e));
+    if (!(e instanceof Restarted)) showError(c.path, e instanceof Error ? e.message : String(e));
     return false;
+  } finally {
+    inFlight -= 1;
   }
   for (const b of bound) if (b.c.source === c.source) showError(b.c.path, '');
   changed();
@@ -360,9 +370,8 @@ export function buildControls(onChange) {
   return shown.length;
 }
 
-/** Writes the engine's current values into every control. */
+/** Writes the run's current values (as the worker last reported them) into every control. */
 export function syncControls() {
-  /** @type {Values} */
-  const values = engine().values();
-  for (const b of bound) b.show(values[b.c.path] ?? null);
+  if (inFlight > 0) return; // a later answer brings newer values
+  for (const b of bound) b.show(state.values[b.c.path] ?? null);
 }

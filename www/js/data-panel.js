@@ -1,12 +1,15 @@
 // The Data panel: Drift's bundled history (or an uploaded curve CSV), the volume regression,
 // the classifiers' table, the predictor's summary, the two history charts and the ensemble's
 // recommendation for the simulator's current state.
+// The recommendation needs the live run, which is in the training worker: the worker keeps
+// its own DataLab of the same CSVs (sent by `loadData`) and answers `recommend`.
 // For: everything under #data-panel. Not for: the simulator's controls or its loop (loop.js
 // calls `drawData` and `renderRecommendation` when they are due).
 import { DataLab } from '../pkg/damm.js';
 import { byId, esc, sig } from './dom.js';
 import { sizeCanvas, wirePng } from './charts.js';
-import { engine, state } from './state.js';
+import { DATA_DEADLINE_MS, Restarted, request } from './engine.js';
+import { state } from './state.js';
 
 /**
  * The parts of `DataLab.report()` the panel shows.
@@ -30,6 +33,8 @@ function loadData(curve, funding, source) {
   const lab = new DataLab(curve, funding);
   if (state.lab) state.lab.free();
   state.lab = lab;
+  state.dataTexts = { curve, funding };
+  sendData();
   byId('err-upload').textContent = '';
   byId('upload-curve', HTMLInputElement).removeAttribute('aria-invalid');
   byId('data-source').textContent = source;
@@ -70,16 +75,24 @@ function renderTables(lab) {
   renderRecommendation();
 }
 
-/** The ensemble's recommendation for the simulator's current state. */
-export function renderRecommendation() {
+/** Sends the shown CSVs to the worker, which builds its own DataLab for `recommend`. */
+export function sendData() {
+  if (!state.dataTexts) return;
+  request('data', state.dataTexts, DATA_DEADLINE_MS).catch((e) => {
+    if (!(e instanceof Restarted)) byId('recommendation').textContent = e instanceof Error ? e.message : String(e);
+  });
+}
+
+/** The ensemble's recommendation for the simulator's current state (from the worker). */
+export async function renderRecommendation() {
   if (!state.lab) return;
   const out = byId('recommendation');
   try {
     /** @type {{ action: string, reason: string }} */
-    const rec = engine().recommend(state.lab, 0.5);
+    const rec = await request('recommend', { min: 0.5 });
     out.innerHTML = `<b>${esc(rec.action)}</b> — ${esc(rec.reason)}`;
   } catch (e) {
-    out.textContent = e instanceof Error ? e.message : String(e);
+    if (!(e instanceof Restarted)) out.textContent = e instanceof Error ? e.message : String(e);
   }
 }
 
@@ -122,7 +135,7 @@ async function loadUpload() {
 /** Wires the panel's controls and starts loading the bundled data. */
 export function startDataPanel() {
   byId('data-market', HTMLSelectElement).addEventListener('change', () => { state.dataDirty = true; });
-  byId('recommend', HTMLButtonElement).addEventListener('click', renderRecommendation);
+  byId('recommend', HTMLButtonElement).addEventListener('click', () => { renderRecommendation(); });
   byId('data-bundled', HTMLButtonElement).addEventListener('click', () => {
     loadBundled().catch(showLoadError('Bundled data'));
   });
