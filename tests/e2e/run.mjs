@@ -678,7 +678,7 @@ try {
   ];
   const runState = async (page) => ({
     hash: await hashOf(page),
-    values: await page.evaluate(() => window.dammLab.pg.values()),
+    values: await call(page, 'values'),
     steps: (await stats(page)).total_steps,
   });
 
@@ -719,17 +719,17 @@ try {
     await page.waitForFunction(() => location.hash.includes('learn.discount=0.9999999999'));
     assert.equal(await page.textContent('#err-learn-discount'), '');
     // 200 episodes cross two Q* computations (every 100), then one more on demand.
-    const draws = await page.evaluate(() => window.dammLab.draws);
-    const ms = await page.evaluate(() => {
+    // In the worker: 200 episodes cross two Q* computations (every 100), then one more on
+    // demand; the page stays responsive meanwhile.
+    const ms = await page.evaluate(async () => {
       const t0 = performance.now();
-      for (let i = 0; i < 200; i++) window.dammLab.pg.finishEpisode();
-      window.dammLab.pg.computeQStar();
-      window.dammLab.dirty = true;
+      await window.dammLab.api.call('episodes', { n: 200 }, 15000);
+      await window.dammLab.api.call('qstar', {}, 15000);
       return performance.now() - t0;
     });
     measurements.hair_below_one_200_episodes_and_qstar_ms = Math.round(ms);
     assert.ok(ms < 15000, `200 episodes and Q* took ${ms} ms`);
-    await page.waitForFunction((n) => window.dammLab.draws > n, draws, { timeout: 5000 });
+    await page.evaluate(() => window.dammLab.api.settled());
     assert.equal((await stats(page)).episode, 200);
     assert.deepEqual(page.consoleErrors, []);
     await page.context().close();
@@ -780,7 +780,7 @@ try {
   await test('a full session makes zero off-origin requests', async () => {
     const page = await openRecording('seed=3');
     await page.click('#play');
-    await page.waitForFunction(() => window.dammLab.pg.stats().episode >= 3);
+    await page.waitForFunction(() => window.dammLab.shown && window.dammLab.shown.episode >= 3, null, { timeout: 30000 });
     await page.click('#play');
     await page.click('#step');
     await page.click('#episode');
