@@ -116,6 +116,18 @@ fn default_fee_rate() -> f64 {
     DRIFT_FEE_RATE
 }
 
+/// The outcome of a k update that passed Drift's checks ([`Amm::update_k_check`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct KCheck {
+    /// Base and quote reserves after the update.
+    pub b1: f64,
+    pub q1: f64,
+    /// Cost to the protocol (> 0 paid out of P).
+    pub cost: f64,
+    /// P after the cost.
+    pub pool: f64,
+}
+
 /// What one operation did, besides changing the state.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct Fill {
@@ -583,18 +595,25 @@ impl Amm {
     /// Changes the peg, paying or earning C = (q − q_t)·Δp (docs/amm-formulas.md §5; v1
     /// `controller/repeg.rs`).
     pub fn repeg(&mut self, new_peg: f64) -> Result<Fill, AmmError> {
-        positive("peg", new_peg)?;
-        if new_peg == self.peg {
-            return Err(AmmError::PegUnchanged { peg: new_peg });
-        }
-        let cost = self.repeg_cost(new_peg);
-        let pool = self.pool_after_cost(cost, self.rules.repeg_floor, false)?;
+        let (cost, pool) = self.repeg_check(new_peg)?;
         self.peg = new_peg;
         self.fee_pool = pool;
         Ok(Fill {
             cost,
             ..Fill::default()
         })
+    }
+
+    /// What [`Amm::repeg`] to `new_peg` would cost and leave in P, or why it is refused,
+    /// without applying it (the same checks `repeg` runs; no copy of the market).
+    pub fn repeg_check(&self, new_peg: f64) -> Result<(f64, f64), AmmError> {
+        positive("peg", new_peg)?;
+        if new_peg == self.peg {
+            return Err(AmmError::PegUnchanged { peg: new_peg });
+        }
+        let cost = self.repeg_cost(new_peg);
+        let pool = self.pool_after_cost(cost, self.rules.repeg_floor, false)?;
+        Ok((cost, pool))
     }
 
     /// Peg of the largest repeg toward `oracle` that Drift v1 allows: prices move toward the
@@ -635,6 +654,21 @@ impl Amm {
     /// Scales the reserves by r = s1/s0 (b′ = r·b, q′ = s1²/b′) and pays the k cost
     /// (docs/amm-formulas.md §6).
     pub fn update_k(&mut self, new_sqrt_k: f64) -> Result<Fill, AmmError> {
+        let KCheck { b1, q1, cost, pool } = self.update_k_check(new_sqrt_k)?;
+        self.base_reserve = b1;
+        self.quote_reserve = q1;
+        self.sqrt_k = new_sqrt_k;
+        self.fee_pool = pool;
+        Ok(Fill {
+            cost,
+            ..Fill::default()
+        })
+    }
+
+    /// What [`Amm::update_k`] to `new_sqrt_k` would do (reserves, cost, P after), or why it
+    /// is refused, without applying it (the same checks `update_k` runs; no copy of the
+    /// market).
+    pub fn update_k_check(&self, new_sqrt_k: f64) -> Result<KCheck, AmmError> {
         positive("sqrt_k", new_sqrt_k)?;
         let ratio = new_sqrt_k / self.sqrt_k;
         if let Some(min) = self.rules.min_k_ratio {
@@ -653,14 +687,7 @@ impl Amm {
             });
         }
         let pool = self.pool_after_cost(cost, self.rules.k_floor, self.rules.k_cost_within_pool)?;
-        self.base_reserve = b1;
-        self.quote_reserve = q1;
-        self.sqrt_k = new_sqrt_k;
-        self.fee_pool = pool;
-        Ok(Fill {
-            cost,
-            ..Fill::default()
-        })
+        Ok(KCheck { b1, q1, cost, pool })
     }
 
     /// Reserves after moving √k to `new_sqrt_k` at an unchanged mark: b′ = b·s1/s0,

@@ -11,12 +11,14 @@ use serde::{Deserialize, Serialize};
 
 use crate::mdp::ActionMask;
 
-/// One observed outcome of (s, a): next state, its action mask, and how often.
+/// One observed outcome of (s, a): next state, its action mask, how often, and the slot
+/// that holds max_{a′∈mask} Q(next, a′) during value iteration (docs/value-iteration.md §1).
 #[derive(Debug, Clone, Copy, PartialEq)]
 struct Outcome {
     next: u32,
     mask: ActionMask,
     count: u32,
+    slot: u32,
 }
 
 /// Outcome counts and reward sums per (s, a).
@@ -29,6 +31,10 @@ pub struct Model {
     /// Row-major [s][a].
     reward_sum: Vec<f64>,
     tries: Vec<u32>,
+    /// Per state s′, the slots of the distinct masks seen on arrival in s′: (slot, mask).
+    /// Slots are numbered in the order they were first seen.
+    state_slots: Vec<Vec<(u32, ActionMask)>>,
+    n_slots: u32,
 }
 
 impl Model {
@@ -39,6 +45,8 @@ impl Model {
             outcomes: vec![Vec::new(); n_states * n_actions],
             reward_sum: vec![0.0; n_states * n_actions],
             tries: vec![0; n_states * n_actions],
+            state_slots: vec![Vec::new(); n_states],
+            n_slots: 0,
         }
     }
 
@@ -52,14 +60,43 @@ impl Model {
             .find(|o| o.next == s2 as u32 && o.mask == mask2)
         {
             Some(o) => o.count += 1,
-            None => list.push(Outcome {
-                next: s2 as u32,
-                mask: mask2,
-                count: 1,
-            }),
+            None => {
+                // A new outcome (rare after the first episodes): find or open its slot.
+                let slots = &mut self.state_slots[s2];
+                let slot = match slots.iter().find(|&&(_, m)| m == mask2) {
+                    Some(&(k, _)) => k,
+                    None => {
+                        slots.push((self.n_slots, mask2));
+                        self.n_slots += 1;
+                        self.n_slots - 1
+                    }
+                };
+                list.push(Outcome {
+                    next: s2 as u32,
+                    mask: mask2,
+                    count: 1,
+                    slot,
+                });
+            }
         }
         self.reward_sum[i] += r;
         self.tries[i] += 1;
+    }
+
+    /// Recomputes the slots of state `s` from `q`: the best available action's value, or 0
+    /// when none is finite (as an untried pair counts).
+    #[inline]
+    fn refresh(&self, q: &[f64], s: usize, v: &mut [f64]) {
+        let row = &q[s * self.n_actions..(s + 1) * self.n_actions];
+        for &(k, mask) in &self.state_slots[s] {
+            let mut b = f64::NEG_INFINITY;
+            for (a, &x) in row.iter().enumerate() {
+                if mask & (1 << a) != 0 && x > b {
+                    b = x;
+                }
+            }
+            v[k as usize] = if b.is_finite() { b } else { 0.0 };
+        }
     }
 
     /// Times each (s, a) was tried.
@@ -104,19 +141,11 @@ impl Model {
                 q[i] = 0.0;
             }
         }
-        let best = |q: &[f64], s: usize, mask: ActionMask| -> f64 {
-            let mut b = f64::NEG_INFINITY;
-            for a in 0..na {
-                if mask & (1 << a) != 0 && q[s * na + a] > b {
-                    b = q[s * na + a];
-                }
-            }
-            if b.is_finite() {
-                b
-            } else {
-                0.0
-            }
-        };
+        // Slot values V(s′, m′) (docs/value-iteration.md §1), refreshed state by state.
+        let mut v = vec![0.0; self.n_slots as usize];
+        for s in 0..self.n_states {
+            self.refresh(&q, s, &mut v);
+        }
         let mut report = ViReport {
             sweeps: 0,
             max_change: f64::INFINITY,
@@ -125,24 +154,27 @@ impl Model {
         };
         while report.sweeps < max_sweeps {
             let mut delta: f64 = 0.0;
-            for i in 0..q.len() {
-                let n = self.tries[i];
-                if n == 0 {
-                    continue;
+            for s in 0..self.n_states {
+                for i in s * na..(s + 1) * na {
+                    let n = self.tries[i];
+                    if n == 0 {
+                        continue;
+                    }
+                    let ev: f64 = self.outcomes[i]
+                        .iter()
+                        .map(|o| o.count as f64 * v[o.slot as usize])
+                        .sum();
+                    let new = (self.reward_sum[i] + discount * ev) / n as f64;
+                    // A NaN change (from a non-finite reward) must not read as convergence.
+                    let change = (new - q[i]).abs();
+                    delta = if change.is_nan() {
+                        f64::INFINITY
+                    } else {
+                        delta.max(change)
+                    };
+                    q[i] = new;
                 }
-                let ev: f64 = self.outcomes[i]
-                    .iter()
-                    .map(|o| o.count as f64 * best(&q, o.next as usize, o.mask))
-                    .sum();
-                let new = (self.reward_sum[i] + discount * ev) / n as f64;
-                // A NaN change (from a non-finite reward) must not read as convergence.
-                let change = (new - q[i]).abs();
-                delta = if change.is_nan() {
-                    f64::INFINITY
-                } else {
-                    delta.max(change)
-                };
-                q[i] = new;
+                self.refresh(&q, s, &mut v);
             }
             report.sweeps += 1;
             report.max_change = delta;
@@ -190,6 +222,59 @@ mod tests {
         }
         let q = m.q_star(0.9, 1e-12, None);
         assert!((q[0] - 10.0).abs() < 1e-9);
+    }
+
+    /// The textbook Bellman backup, pair by pair with a scan of the actions per outcome:
+    /// the slot layout must reach the same fixed point.
+    fn naive_q_star(m: &Model, discount: f64, sweeps: usize) -> Vec<f64> {
+        let na = m.n_actions;
+        let mut q = vec![0.0; m.n_states * na];
+        for _ in 0..sweeps {
+            let old = q.clone();
+            for i in 0..q.len() {
+                if m.tries[i] == 0 {
+                    continue;
+                }
+                let ev: f64 = m.outcomes[i]
+                    .iter()
+                    .map(|o| {
+                        let s = o.next as usize;
+                        let b = (0..na)
+                            .filter(|a| o.mask & (1 << a) != 0)
+                            .map(|a| old[s * na + a])
+                            .fold(f64::NEG_INFINITY, f64::max);
+                        o.count as f64 * if b.is_finite() { b } else { 0.0 }
+                    })
+                    .sum();
+                q[i] = (m.reward_sum[i] + discount * ev) / m.tries[i] as f64;
+            }
+        }
+        q
+    }
+
+    #[test]
+    fn the_slot_layout_reaches_the_textbook_fixed_point() {
+        // A random model with several masks per next state, self-loops and untried pairs.
+        let (ns, na) = (9, 4);
+        let mut m = Model::new(ns, na);
+        let mut rng = crate::rng::SimRng::new(5);
+        for _ in 0..5_000 {
+            let s = rng.index(ns);
+            let a = rng.index(na - 1);
+            let s2 = (s + rng.index(3)) % ns;
+            let mask = 1 | (rng.index(8) as u32) << 1;
+            m.record(s, a, rng.uniform() - 0.3 * a as f64, s2, mask);
+        }
+        let (q, r) = m.q_star_report(0.9, 1e-13, None, DEFAULT_MAX_SWEEPS);
+        assert!(r.converged, "{r:?}");
+        let exact = naive_q_star(&m, 0.9, 400);
+        for (i, (x, y)) in q.iter().zip(&exact).enumerate() {
+            if i % na == na - 1 {
+                assert!(x.is_nan());
+            } else {
+                assert!((x - y).abs() < 1e-10 * y.abs().max(1.0), "{i}: {x} vs {y}");
+            }
+        }
     }
 
     #[test]

@@ -195,6 +195,24 @@ impl QLearner {
         }
     }
 
+    /// Overwrites `policy` with the greedy action of every state (as [`Self::greedy_policy`])
+    /// and returns how many states changed; allocates only when `policy` has the wrong
+    /// length.
+    pub fn refresh_greedy(&self, policy: &mut Vec<u8>) -> u32 {
+        if policy.len() != self.n_states {
+            *policy = self.greedy_policy();
+            return self.n_states as u32;
+        }
+        let all = (1u32 << self.n_actions) - 1;
+        let mut changes = 0;
+        for (s, p) in policy.iter_mut().enumerate() {
+            let a = greedy(&self.q, self.n_actions, s, all) as u8;
+            changes += u32::from(a != *p);
+            *p = a;
+        }
+        changes
+    }
+
     /// Greedy action of every state (using each state's full action set).
     pub fn greedy_policy(&self) -> Vec<u8> {
         let all = (1u32 << self.n_actions) - 1;

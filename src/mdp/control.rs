@@ -44,6 +44,13 @@ impl ControlAction {
     }
 }
 
+/// Where an allowed adjustment moves the market.
+#[derive(Debug, Clone, Copy)]
+enum Target {
+    Peg(f64),
+    SqrtK(f64),
+}
+
 /// The control MDP.
 #[derive(Debug, Clone)]
 pub struct ControlEnv {
@@ -113,16 +120,26 @@ impl ControlEnv {
         self.mask = self.control_mask();
     }
 
-    /// The action's market change applied to `amm` (a copy when probing the mask); returns
-    /// its cost to the protocol.
+    /// The action's market change applied to `amm`; returns its cost to the protocol. A
+    /// refused action leaves `amm` unchanged.
     pub fn apply(&self, amm: &mut Amm, action: ControlAction) -> Result<f64, AmmError> {
+        match self.target(amm, action)? {
+            Target::Peg(p) => amm.repeg(p).map(|f| f.cost),
+            Target::SqrtK(s) => amm.update_k(s).map(|f| f.cost),
+        }
+    }
+
+    /// Where the action would move `amm`, and whether Drift's rules allow it, checked in
+    /// closed form without applying it (docs/amm-formulas.md §4–6: the cost formulas and
+    /// the pool rules `Amm::repeg` / `Amm::update_k` run).
+    fn target(&self, amm: &Amm, action: ControlAction) -> Result<Target, AmmError> {
         let kappa = self.mdp().kappa;
         let oracle = self.oracle_price();
         match action {
             // Drift v1: toward the oracle, neither mark nor terminal crossing it
             // (docs/amm-formulas.md §5).
             ControlAction::Repeg => match amm.peg_toward(oracle) {
-                Some(p) => amm.repeg(p).map(|f| f.cost),
+                Some(p) => amm.repeg_check(p).map(|_| Target::Peg(p)),
                 None => Err(AmmError::InvalidParameter {
                     name: "repeg",
                     value: oracle,
@@ -130,10 +147,12 @@ impl ControlEnv {
                 }),
             },
             ControlAction::KUp if self.k_level < self.k_half() => {
-                amm.update_k(amm.sqrt_k() * (1.0 + kappa)).map(|f| f.cost)
+                let s = amm.sqrt_k() * (1.0 + kappa);
+                amm.update_k_check(s).map(|_| Target::SqrtK(s))
             }
             ControlAction::KDown if self.k_level > -self.k_half() => {
-                amm.update_k(amm.sqrt_k() / (1.0 + kappa)).map(|f| f.cost)
+                let s = amm.sqrt_k() / (1.0 + kappa);
+                amm.update_k_check(s).map(|_| Target::SqrtK(s))
             }
             _ => Err(AmmError::InvalidParameter {
                 name: "action",
@@ -143,15 +162,16 @@ impl ControlEnv {
         }
     }
 
+    /// The available actions: Drift's checks in closed form, no trial copy of the market.
     fn control_mask(&self) -> ActionMask {
+        let amm = self.amm();
         let mut mask = ControlAction::Hold.bit();
         for a in [
             ControlAction::Repeg,
             ControlAction::KUp,
             ControlAction::KDown,
         ] {
-            let mut probe = *self.amm();
-            if self.apply(&mut probe, a).is_ok() {
+            if self.target(amm, a).is_ok() {
                 mask |= a.bit();
             }
         }
@@ -163,9 +183,11 @@ impl ControlEnv {
         let mut adjustment_cost = 0.0;
         let mut adjusted = false;
         if action != ControlAction::Hold && self.mask & action.bit() != 0 {
-            let mut next = *self.amm();
-            if let Ok(cost) = self.apply(&mut next, action) {
-                *self.core.amm_mut() = next;
+            let applied = self.target(self.amm(), action).and_then(|t| match t {
+                Target::Peg(p) => self.core.amm_mut().repeg(p).map(|f| f.cost),
+                Target::SqrtK(s) => self.core.amm_mut().update_k(s).map(|f| f.cost),
+            });
+            if let Ok(cost) = applied {
                 adjustment_cost = cost;
                 adjusted = true;
                 match action {

@@ -129,35 +129,60 @@ impl Diagnostics {
     }
 
     /// Records a finished episode: its return, largest |ΔQ| and how many states changed
-    /// their greedy action.
+    /// their greedy action (counted in place: no allocation per episode).
     pub fn end_episode(&mut self, agent: &QLearner, ret: f64, max_dq: f64) {
-        let greedy = agent.greedy_policy();
-        let changes = greedy
-            .iter()
-            .zip(&self.greedy)
-            .filter(|(a, b)| a != b)
-            .count() as u32;
-        self.greedy = greedy;
+        let changes = agent.refresh_greedy(&mut self.greedy);
         self.history.push(ret, max_dq, changes);
     }
 
-    /// Recomputes Q*_model by value iteration (warm-started) and compares Q with it.
+    /// Recomputes Q*_model by value iteration (warm-started) to the full tolerance (a
+    /// relative 1e-10) and compares Q with it.
     pub fn compute_q_star(
         &mut self,
         agent: &QLearner,
         model: &Model,
         discount: f64,
     ) -> QComparison {
+        self.q_star_to(agent, model, discount, None)
+    }
+
+    /// The Q* of the training cadence (`learn.qstar_every`): warm-started from the last
+    /// Q*, and stopped once Q* is known well enough to report ‖Q − Q*‖∞ to
+    /// [`CADENCE_ACCURACY`] of itself. After a sweep that changed no entry by more than δ,
+    /// the iterate is within γ/(1−γ)·δ of Q*_model in sup norm (the Gauss–Seidel backup is a
+    /// γ-contraction: docs/value-iteration.md §2), so the tolerance is
+    /// δ = CADENCE_ACCURACY·(1−γ)/γ·(the last ‖Q − Q*‖∞), never below the full tolerance.
+    /// The first computation of a run has no error to scale by and runs to the full
+    /// tolerance. Explicit requests ([`Diagnostics::compute_q_star`]) stay exact.
+    pub fn cadence_q_star(
+        &mut self,
+        agent: &QLearner,
+        model: &Model,
+        discount: f64,
+    ) -> QComparison {
+        let loose = match (&self.q_star, self.q_comparison) {
+            (Some(_), Some(last)) if last.max_error.is_finite() && discount > 0.0 => {
+                Some(CADENCE_ACCURACY * (1.0 - discount) / discount * last.max_error)
+            }
+            _ => None,
+        };
+        self.q_star_to(agent, model, discount, loose)
+    }
+
+    fn q_star_to(
+        &mut self,
+        agent: &QLearner,
+        model: &Model,
+        discount: f64,
+        loose: Option<f64>,
+    ) -> QComparison {
         // Stop value iteration at a change of 1e-10 of the largest Q (relative tolerance).
         let scale = learn::max_abs(self.q_star.as_deref().unwrap_or(agent.q())).max(1.0);
+        let tol = (1e-10 * scale).max(loose.filter(|t| t.is_finite()).unwrap_or(0.0));
         // Capped: with γ near 1 a single call stops short and says so; the next call
         // continues from this warm start.
-        let (q_star, report) = model.q_star_report(
-            discount,
-            1e-10 * scale,
-            self.q_star.as_deref(),
-            DEFAULT_MAX_SWEEPS,
-        );
+        let (q_star, report) =
+            model.q_star_report(discount, tol, self.q_star.as_deref(), DEFAULT_MAX_SWEEPS);
         self.vi_report = Some(report);
         let cmp = compare(agent.q(), &q_star, agent.n_actions(), model.tries());
         if let Some(last) = self.history.q_error.last_mut() {
@@ -171,6 +196,10 @@ impl Diagnostics {
         cmp
     }
 }
+
+/// How well the training cadence's Q* must be known: its distance to Q*_model is at most
+/// this share of the ‖Q − Q*‖∞ it reports (three significant digits on a log chart).
+pub const CADENCE_ACCURACY: f64 = 1e-3;
 
 /// Compares Q with Q* on the tried pairs; greedy agreement over states whose available
 /// actions were all tried.

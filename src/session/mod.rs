@@ -122,7 +122,11 @@ impl Session {
         self.diag.end_episode(&self.train.agent, ret, max_dq);
         let every = self.config.learn.qstar_every;
         if every > 0 && self.train.episode % every == 0 {
-            self.compute_q_star();
+            self.diag.cadence_q_star(
+                &self.train.agent,
+                &self.train.model,
+                self.config.learn.discount,
+            );
         }
     }
 
