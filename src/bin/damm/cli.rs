@@ -105,6 +105,18 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Speed figures (JSON): training steps/s with and without Q*, the minimal loop and the
+    /// Python peer, value iteration, eval, charts, sweep on 1 vs 2 threads (BENCHMARKS.md).
+    Bench {
+        /// Tiny sizes (seconds, not minutes): checks that every figure runs, not its value.
+        #[arg(long)]
+        quick: bool,
+        /// The plain-Python peer script.
+        #[arg(long, default_value = "benches/peer/paper_step.py")]
+        peer: PathBuf,
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Merge shard outputs of one sweep into the unsharded result.
     SweepMerge {
         /// The shards' JSON files.
@@ -816,6 +828,7 @@ pub fn main() -> ExitCode {
                 out.as_deref(),
             )
         }),
+        Command::Bench { quick, peer, out } => crate::bench::cmd_bench(*quick, peer, out.as_deref()),
         Command::SweepMerge { files, csv, out } => {
             crate::sweep::cmd_merge(files, csv.as_deref(), out.as_deref())
         }

@@ -4,7 +4,11 @@
 //! binary is an empty stub.
 
 #[cfg(not(target_arch = "wasm32"))]
+mod bench;
+#[cfg(not(target_arch = "wasm32"))]
 mod cli;
+#[cfg(not(target_arch = "wasm32"))]
+mod minimal;
 #[cfg(not(target_arch = "wasm32"))]
 mod param_args;
 #[cfg(not(target_arch = "wasm32"))]
