@@ -508,3 +508,69 @@ fn sweep_shards_merge_to_the_unsharded_result_and_rows_match_eval() {
     );
     assert!(!out.status.success());
 }
+
+/// `damm bench --quick` runs every figure at tiny sizes and emits every key BENCHMARKS.md
+/// reads (the numbers themselves depend on the machine and are not asserted).
+#[test]
+fn bench_quick_emits_every_figure() {
+    let out = damm(&["bench", "--quick"], None);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v = json(&out);
+    let positive = |path: &[&str]| {
+        let x = path
+            .iter()
+            .try_fold(&v, |v, k| v.get(k))
+            .and_then(Value::as_f64)
+            .unwrap_or_else(|| panic!("missing number {path:?} in {v}"));
+        assert!(x.is_finite() && x > 0.0, "{path:?} = {x}");
+    };
+    for run in ["paper", "paper_qstar", "control", "control_qstar"] {
+        for k in ["steps", "seconds", "steps_per_s", "ns_per_step"] {
+            positive(&["training", run, k]);
+        }
+    }
+    for k in ["steps", "seconds", "steps_per_s", "ns_per_step"] {
+        positive(&["minimal_loop", k]);
+    }
+    // The peer runs when python3 is on PATH; otherwise it says why it was skipped.
+    let py = &v["python_peer"];
+    assert!(
+        py["steps_per_s"].as_f64().is_some_and(|x| x > 0.0) || py["skipped"].is_string(),
+        "{py}"
+    );
+    for k in [
+        "cold_ms",
+        "cold_sweeps",
+        "cadence_ms",
+        "cadence_sweeps",
+        "train_100_episodes_ms",
+    ] {
+        assert!(v["value_iteration"][k].is_number(), "value_iteration.{k}");
+    }
+    for k in ["train_s", "final_q_star_s", "evaluate_s", "total_s"] {
+        positive(&["eval", k]);
+    }
+    positive(&["charts", "ms_per_frame"]);
+    for k in ["threads_1_s", "threads_2_s", "speedup"] {
+        positive(&["sweep", k]);
+    }
+    for k in [
+        "paper_vs_minimal",
+        "control_vs_minimal",
+        "qstar_overhead_paper",
+        "qstar_overhead_control",
+    ] {
+        assert!(v["ratios"][k].is_number(), "ratios.{k}");
+    }
+    positive(&["machine", "nproc"]);
+    assert!(v["machine"]["cpu"].is_string());
+    let targets = v["targets"].as_array().unwrap();
+    assert_eq!(targets.len(), 7);
+    assert!(targets
+        .iter()
+        .all(|t| t["goal"].is_string() && t["target"].is_string()));
+}

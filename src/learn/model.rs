@@ -5,7 +5,10 @@
 //! n(s, a, (s′, mask′)) and mean rewards R̂(s,a) give the maximum-likelihood model; value
 //! iteration on it, with the max over the actions available in each outcome, gives
 //! Q*_model: the fixed point of the same Bellman target Q-learning uses, on the same
-//! experience. Pairs never tried have no estimate (NaN in Q*).
+//! experience. Pairs never tried have no estimate (NaN in Q*). Each outcome points at a
+//! slot holding max Q over its mask, so a sweep is a dot product per pair
+//! (docs/value-iteration.md §1). Not here: when Q* is computed and to which tolerance
+//! (`session::diagnostics`).
 
 use serde::{Deserialize, Serialize};
 
@@ -56,10 +59,17 @@ impl Model {
         let i = s * self.n_actions + a;
         let list = &mut self.outcomes[i];
         match list
-            .iter_mut()
-            .find(|o| o.next == s2 as u32 && o.mask == mask2)
+            .iter()
+            .position(|o| o.next == s2 as u32 && o.mask == mask2)
         {
-            Some(o) => o.count += 1,
+            Some(j) => {
+                list[j].count += 1;
+                // Transposition: a frequent outcome moves toward the front, so the search
+                // above stops early on most steps (the order does not change the model).
+                if j > 0 && list[j].count > list[j - 1].count {
+                    list.swap(j, j - 1);
+                }
+            }
             None => {
                 // A new outcome (rare after the first episodes): find or open its slot.
                 let slots = &mut self.state_slots[s2];

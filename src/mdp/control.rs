@@ -344,6 +344,63 @@ mod tests {
         assert!(seen.len() > 60, "{}", seen.len());
     }
 
+    /// The mask Drift's mutating operations give on a trial copy of the market (what the
+    /// mask used to be computed from).
+    fn probed_mask(e: &ControlEnv) -> ActionMask {
+        let (amm, kappa, half) = (*e.amm(), e.mdp().kappa, e.k_half());
+        let trial = |f: &dyn Fn(&mut Amm) -> bool| f(&mut { amm });
+        let mut mask = ControlAction::Hold.bit();
+        if let Some(p) = amm.peg_toward(e.oracle_price()) {
+            if trial(&|c| c.repeg(p).is_ok()) {
+                mask |= ControlAction::Repeg.bit();
+            }
+        }
+        if e.k_level() < half && trial(&|c| c.update_k(amm.sqrt_k() * (1.0 + kappa)).is_ok()) {
+            mask |= ControlAction::KUp.bit();
+        }
+        if e.k_level() > -half && trial(&|c| c.update_k(amm.sqrt_k() / (1.0 + kappa)).is_ok()) {
+            mask |= ControlAction::KDown.bit();
+        }
+        mask
+    }
+
+    #[test]
+    fn the_closed_form_mask_equals_trial_copies() {
+        // A small fee pool so the pool rules refuse some adjustments; k levels ±2.
+        let market = MarketConfig {
+            fee_pool: 10_500.0,
+            ..MarketConfig::default()
+        };
+        let mdp = MdpConfig {
+            k_levels: 5,
+            ..MdpConfig::default()
+        };
+        let core = MarketCore::new(
+            &market,
+            &mdp,
+            &OracleConfig::default(),
+            &TraderConfig::default(),
+        )
+        .unwrap();
+        let mut e = ControlEnv::new(core);
+        let mut rng = SimRng::new(9);
+        let mut seen = std::collections::HashSet::new();
+        for i in 0..20_000 {
+            if i % 100 == 0 {
+                e.reset_with(&mut rng, true);
+            }
+            assert_eq!(e.mask(), probed_mask(&e), "step {i}");
+            seen.insert(e.mask());
+            let a = ControlAction::ALL[rng.index(4)];
+            e.step_action(a, &mut rng);
+        }
+        // Every action was both offered and refused somewhere.
+        for a in ControlAction::ALL[1..].iter() {
+            assert!(seen.iter().any(|m| m & a.bit() != 0), "{a:?} never offered");
+            assert!(seen.iter().any(|m| m & a.bit() == 0), "{a:?} never refused");
+        }
+    }
+
     #[test]
     fn k_levels_are_masked_at_the_edges() {
         let mut e = env();

@@ -141,7 +141,9 @@ fn python(script: &Path, steps: u64) -> Value {
             r["version"] = json!(python_version());
             r
         }
-        _ => json!({"skipped": format!("unexpected output: {}", String::from_utf8_lossy(&out.stdout).trim())}),
+        _ => {
+            json!({"skipped": format!("unexpected output: {}", String::from_utf8_lossy(&out.stdout).trim())})
+        }
     }
 }
 
@@ -176,7 +178,9 @@ fn value_iteration(episodes: u32) -> CliResult<Value> {
     let train_100 = t.elapsed().as_secs_f64();
     let tol = (1e-10 * scale).max(CADENCE_ACCURACY * (1.0 - g) / g * error);
     let t = Instant::now();
-    let (_, warm) = s.model().q_star_report(g, tol, Some(&q0), DEFAULT_MAX_SWEEPS);
+    let (_, warm) = s
+        .model()
+        .q_star_report(g, tol, Some(&q0), DEFAULT_MAX_SWEEPS);
     let warm_s = t.elapsed().as_secs_f64();
     Ok(json!({
         "model": format!("control preset, defaults, after {episodes} episodes"),
@@ -304,7 +308,11 @@ fn num(v: &Value, path: &[&str]) -> Option<f64> {
 
 /// Runs every figure and prints (or writes) the JSON document; `quick` makes every figure
 /// small (for tests: the keys, not the numbers).
-pub fn cmd_bench(quick: bool, peer: &Path, out: Option<&Path>) -> CliResult<std::process::ExitCode> {
+pub fn cmd_bench(
+    quick: bool,
+    peer: &Path,
+    out: Option<&Path>,
+) -> CliResult<std::process::ExitCode> {
     let z = if quick { QUICK } else { FULL };
     let mut train = serde_json::Map::new();
     for (name, preset, qstar) in [
@@ -314,7 +322,10 @@ pub fn cmd_bench(quick: bool, peer: &Path, out: Option<&Path>) -> CliResult<std:
         ("control_qstar", Preset::Control, true),
     ] {
         eprintln!("bench: training {name}");
-        train.insert(name.into(), training(&config(preset, z.episodes, qstar), z.reps)?);
+        train.insert(
+            name.into(),
+            training(&config(preset, z.episodes, qstar), z.reps)?,
+        );
     }
     let train = Value::Object(train);
     eprintln!("bench: minimal loop, Python peer");
@@ -341,20 +352,53 @@ pub fn cmd_bench(quick: bool, peer: &Path, out: Option<&Path>) -> CliResult<std:
         "qstar_overhead_paper": overhead("paper_qstar", "paper"),
         "qstar_overhead_control": overhead("control_qstar", "control"),
     });
-    let target = |name: &str, goal: &str, measured: Option<f64>, met: Option<bool>| {
-        json!({"target": name, "goal": goal, "measured": measured, "met": met})
-    };
+    let target = |name: &str, goal: &str, measured: Option<f64>, met: Option<bool>| json!({"target": name, "goal": goal, "measured": measured, "met": met});
     let r = |k: &str| num(&ratios, &[k]);
     let eval_s = num(&eval, &["total_s"]);
     let speedup = num(&sweep, &["speedup"]);
     let targets = json!([
-        target("native paper / minimal loop", ">= 0.5", r("paper_vs_minimal"), r("paper_vs_minimal").map(|x| x >= 0.5)),
-        target("native control / minimal loop", ">= 0.3", r("control_vs_minimal"), r("control_vs_minimal").map(|x| x >= 0.3)),
-        target("native control / Python peer", ">= 25", r("control_vs_python"), r("control_vs_python").map(|x| x >= 25.0)),
-        target("Q* cadence overhead, control", "<= 0.10", r("qstar_overhead_control"), r("qstar_overhead_control").map(|x| x <= 0.10)),
-        target("Q* cadence overhead, paper", "<= 0.10", r("qstar_overhead_paper"), r("qstar_overhead_paper").map(|x| x <= 0.10)),
-        target("damm eval at the defaults (s)", "<= 1", eval_s, eval_s.map(|x| x <= 1.0)),
-        target("sweep speedup, 2 threads / 1", ">= 1.7", speedup, speedup.map(|x| x >= 1.7)),
+        target(
+            "native paper / minimal loop",
+            ">= 0.5",
+            r("paper_vs_minimal"),
+            r("paper_vs_minimal").map(|x| x >= 0.5)
+        ),
+        target(
+            "native control / minimal loop",
+            ">= 0.3",
+            r("control_vs_minimal"),
+            r("control_vs_minimal").map(|x| x >= 0.3)
+        ),
+        target(
+            "native control / Python peer",
+            ">= 25",
+            r("control_vs_python"),
+            r("control_vs_python").map(|x| x >= 25.0)
+        ),
+        target(
+            "Q* cadence overhead, control",
+            "<= 0.10",
+            r("qstar_overhead_control"),
+            r("qstar_overhead_control").map(|x| x <= 0.10)
+        ),
+        target(
+            "Q* cadence overhead, paper",
+            "<= 0.10",
+            r("qstar_overhead_paper"),
+            r("qstar_overhead_paper").map(|x| x <= 0.10)
+        ),
+        target(
+            "damm eval at the defaults (s)",
+            "<= 1",
+            eval_s,
+            eval_s.map(|x| x <= 1.0)
+        ),
+        target(
+            "sweep speedup, 2 threads / 1",
+            ">= 1.7",
+            speedup,
+            speedup.map(|x| x >= 1.7)
+        ),
     ]);
     let doc = json!({
         "command": if quick { "damm bench --quick" } else { "damm bench" },
@@ -370,6 +414,84 @@ pub fn cmd_bench(quick: bool, peer: &Path, out: Option<&Path>) -> CliResult<std:
         "ratios": ratios,
         "targets": targets,
     });
+    print_table(&doc);
     emit(&doc, out)?;
     Ok(std::process::ExitCode::SUCCESS)
+}
+
+/// The figures as a table on stderr (BENCHMARKS.md's layout).
+fn print_table(d: &Value) {
+    let f = |path: &[&str]| num(d, path).map_or("n/a".to_string(), |x| format!("{x:.3}"));
+    let m = |path: &[&str]| {
+        num(d, path).map_or("n/a".to_string(), |x| format!("{:.2} M steps/s", x / 1e6))
+    };
+    eprintln!(
+        "machine: {} × {} ({}), load {}",
+        d["machine"]["nproc"], d["machine"]["cpu"], d["command"], d["machine"]["load_average_1min"]
+    );
+    for (name, key) in [
+        ("native paper, Q* off", "paper"),
+        ("native paper, Q* every 100", "paper_qstar"),
+        ("native control, Q* off", "control"),
+        ("native control, Q* every 100", "control_qstar"),
+    ] {
+        eprintln!(
+            "{name:<32} {:>18}  {:>8} ns/step",
+            m(&["training", key, "steps_per_s"]),
+            f(&["training", key, "ns_per_step"])
+        );
+    }
+    eprintln!(
+        "{:<32} {:>18}",
+        "minimal loop (paper step)",
+        m(&["minimal_loop", "steps_per_s"])
+    );
+    match d["python_peer"]["skipped"].as_str() {
+        Some(why) => eprintln!("{:<32} skipped: {why}", "plain-Python peer"),
+        None => eprintln!(
+            "{:<32} {:>18}",
+            "plain-Python peer",
+            m(&["python_peer", "steps_per_s"])
+        ),
+    }
+    eprintln!(
+        "value iteration, control model: cold {} ms ({} sweeps), cadence {} ms ({} sweeps) per {} ms of 100 episodes",
+        f(&["value_iteration", "cold_ms"]),
+        d["value_iteration"]["cold_sweeps"],
+        f(&["value_iteration", "cadence_ms"]),
+        d["value_iteration"]["cadence_sweeps"],
+        f(&["value_iteration", "train_100_episodes_ms"]),
+    );
+    eprintln!(
+        "damm eval at the defaults: {} s (train {} s, final Q* {} s, evaluate {} s)",
+        f(&["eval", "total_s"]),
+        f(&["eval", "train_s"]),
+        f(&["eval", "final_q_star_s"]),
+        f(&["eval", "evaluate_s"]),
+    );
+    eprintln!(
+        "charts: {} ms per frame (every chart to SVG)",
+        f(&["charts", "ms_per_frame"])
+    );
+    eprintln!(
+        "sweep: {} s on 1 thread, {} s on 2, speedup {}",
+        f(&["sweep", "threads_1_s"]),
+        f(&["sweep", "threads_2_s"]),
+        f(&["sweep", "speedup"]),
+    );
+    for t in d["targets"].as_array().into_iter().flatten() {
+        let verdict = match t["met"].as_bool() {
+            Some(true) => "met",
+            Some(false) => "MISSED",
+            None => "n/a",
+        };
+        eprintln!(
+            "target {:<34} {:>8}  measured {:>8}  {verdict}",
+            t["target"].as_str().unwrap_or(""),
+            t["goal"].as_str().unwrap_or(""),
+            t["measured"]
+                .as_f64()
+                .map_or("n/a".into(), |x| format!("{x:.3}")),
+        );
+    }
 }

@@ -828,7 +828,9 @@ pub fn main() -> ExitCode {
                 out.as_deref(),
             )
         }),
-        Command::Bench { quick, peer, out } => crate::bench::cmd_bench(*quick, peer, out.as_deref()),
+        Command::Bench { quick, peer, out } => {
+            crate::bench::cmd_bench(*quick, peer, out.as_deref())
+        }
         Command::SweepMerge { files, csv, out } => {
             crate::sweep::cmd_merge(files, csv.as_deref(), out.as_deref())
         }
