@@ -165,6 +165,8 @@ impl Model {
         while report.sweeps < max_sweeps {
             let mut delta: f64 = 0.0;
             for s in 0..self.n_states {
+                // i indexes four parallel tables (q, tries, reward sums, outcomes).
+                #[allow(clippy::needless_range_loop)]
                 for i in s * na..(s + 1) * na {
                     let n = self.tries[i];
                     if n == 0 {
@@ -241,6 +243,7 @@ mod tests {
         let mut q = vec![0.0; m.n_states * na];
         for _ in 0..sweeps {
             let old = q.clone();
+            #[allow(clippy::needless_range_loop)]
             for i in 0..q.len() {
                 if m.tries[i] == 0 {
                     continue;
