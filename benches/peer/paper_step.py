@@ -4,8 +4,8 @@ and the same kinds of random draws (Box-Muller normals from `random.random`, `ma
 
 Usage: python3 benches/peer/paper_step.py STEPS [PARAMS_JSON]
 PARAMS_JSON overrides the parameters below by name (`damm bench` passes the engine's
-defaults, so both run the same market). Prints one JSON object:
-{"steps": N, "seconds": wall time of the loop, "checksum": sum(Q)}."""
+defaults, so both run the same market). Prints one JSON object: {"steps": N, "seconds": wall time of the loop, "cpu_seconds":
+its process CPU time, "checksum": sum(Q)}."""
 
 import json
 import math
@@ -60,6 +60,7 @@ def main():
     visits = [0] * (bins * 2)
     b = qr = peg = net = oracle = state = 0
     t0 = time.perf_counter()
+    c0 = time.process_time()
     for i in range(steps):
         if i % episode_len == 0:
             b, qr, peg, net, oracle = sqrt_k, sqrt_k, peg0, 0.0, peg0
@@ -95,7 +96,9 @@ def main():
         q[j] += alpha[min(n, 4095)] * (target - q[j])
         state = nxt
     seconds = time.perf_counter() - t0
-    print(json.dumps({"steps": steps, "seconds": seconds, "checksum": sum(q)}))
+    cpu_seconds = time.process_time() - c0
+    print(json.dumps({"steps": steps, "seconds": seconds, "cpu_seconds": cpu_seconds,
+                      "checksum": sum(q)}))
 
 
 if __name__ == "__main__":

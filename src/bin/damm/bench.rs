@@ -53,13 +53,45 @@ const QUICK: Sizes = Sizes {
     chart_frames: 2,
 };
 
-fn rate(steps: u64, seconds: f64) -> Value {
+fn rate(steps: u64, seconds: f64, cpu_seconds: Option<f64>) -> Value {
     json!({
         "steps": steps,
         "seconds": seconds,
         "steps_per_s": steps as f64 / seconds,
         "ns_per_step": seconds * 1e9 / steps as f64,
+        "cpu_seconds": cpu_seconds,
+        "steps_per_cpu_s": cpu_seconds.map(|c| steps as f64 / c),
     })
+}
+
+/// On-CPU time of the calling thread (ns), from /proc/thread-self/schedstat (Linux): the
+/// time another process's load takes away does not count. `None` where unavailable.
+fn thread_cpu_ns() -> Option<u64> {
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
+}
+
+/// Wall and on-CPU seconds of `f` on this thread.
+fn timed<T>(f: impl FnOnce() -> T) -> (T, f64, Option<f64>) {
+    let c0 = thread_cpu_ns();
+    let t = Instant::now();
+    let out = f();
+    let wall = t.elapsed().as_secs_f64();
+    let cpu = c0
+        .zip(thread_cpu_ns())
+        .map(|(a, b)| b.saturating_sub(a) as f64 * 1e-9)
+        .filter(|&c| c > 0.0);
+    (out, wall, cpu)
+}
+
+/// The speed a figure is compared by: steps per on-CPU second when known, else per wall
+/// second.
+fn speed(v: &Value) -> Option<f64> {
+    v["steps_per_cpu_s"].as_f64().or(v["steps_per_s"].as_f64())
 }
 
 fn config(preset: Preset, episodes: u32, qstar: bool) -> Config {
@@ -74,33 +106,30 @@ fn config(preset: Preset, episodes: u32, qstar: bool) -> Config {
     cfg
 }
 
-/// Fastest of `reps` timed trainings (the machine may be shared; the minimum is the
-/// figure least disturbed by other load).
-fn training(cfg: &Config, reps: usize) -> CliResult<Value> {
-    let mut best = f64::INFINITY;
-    let mut steps = 0;
-    for _ in 0..reps {
-        let mut s = Session::new(cfg.clone()).map_err(|e| e.to_string())?;
-        let t = Instant::now();
-        s.advance_episodes(cfg.learn.episodes);
-        best = best.min(t.elapsed().as_secs_f64());
-        steps = s.total_steps();
-    }
-    Ok(rate(steps, best))
+/// One timed training (the Q* cadence included when the config has it).
+fn training_once(cfg: &Config) -> CliResult<(u64, f64, Option<f64>)> {
+    let mut s = Session::new(cfg.clone()).map_err(|e| e.to_string())?;
+    let ((), wall, cpu) = timed(|| s.advance_episodes(cfg.learn.episodes));
+    Ok((s.total_steps(), wall, cpu))
 }
 
-fn minimal_loop(steps: u64, reps: usize) -> Value {
-    let cfg = config(Preset::Paper, 0, false);
-    let mut best = f64::INFINITY;
-    let mut checksum = 0.0;
-    for _ in 0..reps {
-        let t = Instant::now();
-        checksum = std::hint::black_box(minimal::run(&cfg, steps));
-        best = best.min(t.elapsed().as_secs_f64());
+/// The minimal loop; `literal` without the trader's size noise (one normal and one exp per
+/// step, the oracle's only).
+fn minimal_once(steps: u64, literal: bool) -> (f64, f64, Option<f64>) {
+    let mut cfg = config(Preset::Paper, 0, false);
+    if literal {
+        cfg.traders.size_noise = 0.0;
     }
-    let mut v = rate(steps, best);
-    v["checksum"] = json!(checksum);
-    v
+    timed(|| std::hint::black_box(minimal::run(&cfg, steps)))
+}
+
+/// The fastest of several (wall, cpu) measurements, each part on its own.
+fn fastest(best: &mut (f64, Option<f64>), wall: f64, cpu: Option<f64>) {
+    best.0 = best.0.min(wall);
+    best.1 = match (best.1, cpu) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    };
 }
 
 /// The Python peer on the engine's default paper parameters, or why it was skipped.
@@ -132,12 +161,18 @@ fn python(script: &Path, steps: u64) -> Value {
         }
         Err(e) => return json!({"skipped": format!("python3 could not be started: {e}")}),
     };
-    let parsed: Option<(u64, f64)> = serde_json::from_slice::<Value>(&out.stdout)
+    let parsed: Option<(u64, f64, Option<f64>)> = serde_json::from_slice::<Value>(&out.stdout)
         .ok()
-        .and_then(|v| Some((v["steps"].as_u64()?, v["seconds"].as_f64()?)));
+        .and_then(|v| {
+            Some((
+                v["steps"].as_u64()?,
+                v["seconds"].as_f64()?,
+                v["cpu_seconds"].as_f64().filter(|&c| c > 0.0),
+            ))
+        });
     match parsed {
-        Some((n, s)) if s > 0.0 => {
-            let mut r = rate(n, s);
+        Some((n, s, cpu)) if s > 0.0 => {
+            let mut r = rate(n, s, cpu);
             r["version"] = json!(python_version());
             r
         }
@@ -199,16 +234,18 @@ fn value_iteration(episodes: u32) -> CliResult<Value> {
 fn eval(episodes: u32) -> CliResult<Value> {
     let mut cfg = Config::default();
     cfg.learn.episodes = episodes;
-    let t = Instant::now();
-    let mut s = Session::new(cfg).map_err(|e| e.to_string())?;
-    s.advance_episodes(episodes);
-    let train = t.elapsed().as_secs_f64();
-    let t = Instant::now();
-    s.compute_q_star();
-    let q_star = t.elapsed().as_secs_f64();
-    let t = Instant::now();
-    let table = s.evaluate();
-    let evaluate = t.elapsed().as_secs_f64();
+    let (s, train, train_cpu) = timed(|| {
+        Session::new(cfg).map(|mut s| {
+            s.advance_episodes(episodes);
+            s
+        })
+    });
+    let mut s = s.map_err(|e| e.to_string())?;
+    let (_, q_star, q_star_cpu) = timed(|| s.compute_q_star());
+    let (table, evaluate, evaluate_cpu) = timed(|| s.evaluate());
+    let cpu = [train_cpu, q_star_cpu, evaluate_cpu]
+        .iter()
+        .try_fold(0.0, |a, c| c.map(|c| a + c));
     Ok(json!({
         "episodes": episodes,
         "policies": table.rows.len(),
@@ -216,6 +253,7 @@ fn eval(episodes: u32) -> CliResult<Value> {
         "final_q_star_s": q_star,
         "evaluate_s": evaluate,
         "total_s": train + q_star + evaluate,
+        "total_cpu_s": cpu,
     }))
 }
 
@@ -314,38 +352,57 @@ pub fn cmd_bench(
     out: Option<&Path>,
 ) -> CliResult<std::process::ExitCode> {
     let z = if quick { QUICK } else { FULL };
-    let mut train = serde_json::Map::new();
-    for (name, preset, qstar) in [
+    // Rounds that measure every training figure and the minimal loop in turn, so each sees
+    // the same load; each figure keeps its fastest round.
+    let runs = [
         ("paper", Preset::Paper, false),
         ("paper_qstar", Preset::Paper, true),
         ("control", Preset::Control, false),
         ("control_qstar", Preset::Control, true),
-    ] {
-        eprintln!("bench: training {name}");
-        train.insert(
-            name.into(),
-            training(&config(preset, z.episodes, qstar), z.reps)?,
+    ];
+    let mut best = vec![(f64::INFINITY, None); runs.len() + 2];
+    let mut steps = vec![0; runs.len()];
+    for round in 0..z.reps {
+        eprintln!(
+            "bench: training and minimal loop, round {}/{}",
+            round + 1,
+            z.reps
         );
+        for (i, &(_, preset, qstar)) in runs.iter().enumerate() {
+            let (n, wall, cpu) = training_once(&config(preset, z.episodes, qstar))?;
+            steps[i] = n;
+            fastest(&mut best[i], wall, cpu);
+        }
+        for (k, literal) in [false, true].into_iter().enumerate() {
+            let (_, wall, cpu) = minimal_once(z.minimal_steps, literal);
+            fastest(&mut best[runs.len() + k], wall, cpu);
+        }
+    }
+    let mut train = serde_json::Map::new();
+    for (i, &(name, _, _)) in runs.iter().enumerate() {
+        train.insert(name.into(), rate(steps[i], best[i].0, best[i].1));
     }
     let train = Value::Object(train);
-    eprintln!("bench: minimal loop, Python peer");
-    let minimal = minimal_loop(z.minimal_steps, z.reps);
+    let (wall, cpu) = best[runs.len()];
+    let minimal = rate(z.minimal_steps, wall, cpu);
+    let (wall, cpu) = best[runs.len() + 1];
+    let minimal_literal = rate(z.minimal_steps, wall, cpu);
+    eprintln!("bench: Python peer");
     let python = python(peer, z.python_steps);
     eprintln!("bench: value iteration, eval, charts, sweep");
     let vi = value_iteration(z.episodes)?;
     let eval = eval(z.episodes)?;
     let charts = charts(z.chart_frames)?;
     let sweep = sweep_speedup(z.sweep_points, z.sweep_episodes)?;
-    let sps = |k: &str| num(&train, &[k, "steps_per_s"]);
+    let sps = |k: &str| speed(&train[k]);
     let ratio = |a: Option<f64>, b: Option<f64>| a.zip(b).map(|(a, b)| a / b);
-    let (min_sps, py_sps) = (
-        num(&minimal, &["steps_per_s"]),
-        num(&python, &["steps_per_s"]),
-    );
+    let (min_sps, py_sps) = (speed(&minimal), speed(&python));
     let overhead = |with: &str, without: &str| ratio(sps(without), sps(with)).map(|r| r - 1.0);
     let ratios = json!({
         "paper_vs_minimal": ratio(sps("paper"), min_sps),
         "control_vs_minimal": ratio(sps("control"), min_sps),
+        "paper_vs_minimal_literal": ratio(sps("paper"), speed(&minimal_literal)),
+        "control_vs_minimal_literal": ratio(sps("control"), speed(&minimal_literal)),
         "paper_vs_python": ratio(sps("paper"), py_sps),
         "control_vs_python": ratio(sps("control"), py_sps),
         "minimal_vs_python": ratio(min_sps, py_sps),
@@ -354,7 +411,7 @@ pub fn cmd_bench(
     });
     let target = |name: &str, goal: &str, measured: Option<f64>, met: Option<bool>| json!({"target": name, "goal": goal, "measured": measured, "met": met});
     let r = |k: &str| num(&ratios, &[k]);
-    let eval_s = num(&eval, &["total_s"]);
+    let eval_s = num(&eval, &["total_cpu_s"]).or(num(&eval, &["total_s"]));
     let speedup = num(&sweep, &["speedup"]);
     let targets = json!([
         target(
@@ -370,10 +427,10 @@ pub fn cmd_bench(
             r("control_vs_minimal").map(|x| x >= 0.3)
         ),
         target(
-            "native control / Python peer",
+            "native paper / Python peer",
             ">= 25",
-            r("control_vs_python"),
-            r("control_vs_python").map(|x| x >= 25.0)
+            r("paper_vs_python"),
+            r("paper_vs_python").map(|x| x >= 25.0)
         ),
         target(
             "Q* cadence overhead, control",
@@ -388,7 +445,7 @@ pub fn cmd_bench(
             r("qstar_overhead_paper").map(|x| x <= 0.10)
         ),
         target(
-            "damm eval at the defaults (s)",
+            "damm eval at the defaults (on-CPU s)",
             "<= 1",
             eval_s,
             eval_s.map(|x| x <= 1.0)
@@ -406,6 +463,7 @@ pub fn cmd_bench(
         "machine": machine(),
         "training": train,
         "minimal_loop": minimal,
+        "minimal_loop_literal": minimal_literal,
         "python_peer": python,
         "value_iteration": vi,
         "eval": eval,
@@ -422,37 +480,34 @@ pub fn cmd_bench(
 /// The figures as a table on stderr (BENCHMARKS.md's layout).
 fn print_table(d: &Value) {
     let f = |path: &[&str]| num(d, path).map_or("n/a".to_string(), |x| format!("{x:.3}"));
-    let m = |path: &[&str]| {
-        num(d, path).map_or("n/a".to_string(), |x| format!("{:.2} M steps/s", x / 1e6))
-    };
     eprintln!(
         "machine: {} × {} ({}), load {}",
         d["machine"]["nproc"], d["machine"]["cpu"], d["command"], d["machine"]["load_average_1min"]
     );
+    let line = |name: &str, v: &Value| {
+        let per = |k: &str| {
+            v[k].as_f64()
+                .map_or("n/a".to_string(), |x| format!("{:.2} M", x / 1e6))
+        };
+        eprintln!(
+            "{name:<30} {:>9} steps/s wall, {:>9} steps/s on-CPU",
+            per("steps_per_s"),
+            per("steps_per_cpu_s")
+        );
+    };
     for (name, key) in [
         ("native paper, Q* off", "paper"),
         ("native paper, Q* every 100", "paper_qstar"),
         ("native control, Q* off", "control"),
         ("native control, Q* every 100", "control_qstar"),
     ] {
-        eprintln!(
-            "{name:<32} {:>18}  {:>8} ns/step",
-            m(&["training", key, "steps_per_s"]),
-            f(&["training", key, "ns_per_step"])
-        );
+        line(name, &d["training"][key]);
     }
-    eprintln!(
-        "{:<32} {:>18}",
-        "minimal loop (paper step)",
-        m(&["minimal_loop", "steps_per_s"])
-    );
+    line("minimal loop (paper step)", &d["minimal_loop"]);
+    line("  without the size noise", &d["minimal_loop_literal"]);
     match d["python_peer"]["skipped"].as_str() {
-        Some(why) => eprintln!("{:<32} skipped: {why}", "plain-Python peer"),
-        None => eprintln!(
-            "{:<32} {:>18}",
-            "plain-Python peer",
-            m(&["python_peer", "steps_per_s"])
-        ),
+        Some(why) => eprintln!("{:<30} skipped: {why}", "plain-Python peer"),
+        None => line("plain-Python peer", &d["python_peer"]),
     }
     eprintln!(
         "value iteration, control model: cold {} ms ({} sweeps), cadence {} ms ({} sweeps) per {} ms of 100 episodes",
@@ -463,8 +518,9 @@ fn print_table(d: &Value) {
         f(&["value_iteration", "train_100_episodes_ms"]),
     );
     eprintln!(
-        "damm eval at the defaults: {} s (train {} s, final Q* {} s, evaluate {} s)",
+        "damm eval at the defaults: {} s wall, {} s on-CPU (wall: train {} s, final Q* {} s, evaluate {} s)",
         f(&["eval", "total_s"]),
+        f(&["eval", "total_cpu_s"]),
         f(&["eval", "train_s"]),
         f(&["eval", "final_q_star_s"]),
         f(&["eval", "evaluate_s"]),

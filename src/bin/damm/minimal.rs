@@ -2,7 +2,8 @@
 //! an in-process yardstick for `damm bench` and `benches/training.rs`. Per step: ε-greedy
 //! choice (one uniform, one u64), the repeg to oracle·(1 ∓ δ), the GBM oracle (one normal,
 //! one exp), one trader (informed with λi, else a coin; log-normal size: one normal, one
-//! exp), one swap on x·y = k, one Q update with α_n from a table. No trajectory, model,
+//! exp; none of these two with `traders.size_noise` = 0, the issue's literal "one normal,
+//! one exp" loop), one swap on x·y = k, one Q update with α_n from a table. No trajectory, model,
 //! history, error checks or dynamic dispatch; an episode restarts from the launch market
 //! without exploring starts. It draws the same kinds of random numbers as the engine's
 //! paper step (`mdp::paper`) at the defaults, so the ratio engine / minimal loop is the
@@ -51,10 +52,12 @@ pub fn run(cfg: &Config, steps: u64) -> f64 {
         // One trader and one swap.
         let informed = rng.uniform() < t.informed_prob;
         let coin = rng.uniform();
-        let z = rng.normal();
         let mark = qr / b * peg;
         let long = if informed { mark < oracle } else { coin < 0.5 };
-        let size = t.volume.volume(mark, s0) * libm::exp(noise * z - 0.5 * noise * noise);
+        let mut size = t.volume.volume(mark, s0);
+        if noise > 0.0 {
+            size *= libm::exp(noise * rng.normal() - 0.5 * noise * noise);
+        }
         let dq = size / peg;
         let q1 = if long { qr + dq } else { qr - dq };
         let b1 = k / q1;
