@@ -90,7 +90,7 @@ export const LESSONS = [
     answer: ({ preview }) => (preview
       ? `A long of ${usd(preview.usd)} pays ${preview.average_price.toFixed(4)} on average against a mark of ${preview.mark_before.toFixed(4)}: slippage ${pct(preview.slippage)}. It leaves the mark at ${preview.mark_after.toFixed(4)} (+${pct(preview.mark_move)}).`
       : 'Set a positive trade size under the curve chart.'),
-    hide: ['learn', 'eval', 'convergence', 'returns', 'qtable'],
+    hide: ['learn', 'convergence', 'returns', 'qtable'],
     lock: ['preset', 'mdp.exploring_starts'],
     trade: 200000,
   },
@@ -110,7 +110,7 @@ export const LESSONS = [
     ],
     question: 'What did this episode\'s repegs cost, and how close did the pool come to its floor F/2?',
     answer: ({ summary, stats }) => `Up to step ${summary.step}: ${summary.repegs} repeg${summary.repegs === 1 ? '' : 's'} costing ${usd(summary.repeg_cost)} in total (negative: the protocol earned), ${summary.k_updates} k update${summary.k_updates === 1 ? '' : 's'} costing ${usd(summary.k_cost)}. The pool's headroom P − F/2 never went below ${usd(summary.min_headroom)}: Drift's floor holds. At this step the mark is ${stats.mark.toFixed(3)} and the oracle ${stats.oracle.toFixed(3)}.`,
-    hide: ['learn', 'eval', 'convergence', 'returns'],
+    hide: ['learn', 'convergence', 'returns'],
     lock: ['preset'],
   },
   {
@@ -128,7 +128,7 @@ export const LESSONS = [
     ],
     question: 'Who traded in this episode, and did the protocol receive or pay funding?',
     answer: ({ summary }) => `Up to step ${summary.step}: ${summary.informed_trades} informed and ${summary.uninformed_trades} uninformed trades. The protocol ${summary.funding >= 0 ? 'received' : 'paid'} ${usd(Math.abs(summary.funding))} of funding and earned ${usd(summary.fee_income)} of fees.`,
-    hide: ['learn', 'eval', 'convergence', 'qtable'],
+    hide: ['learn', 'convergence', 'qtable'],
     lock: ['preset'],
   },
   {
@@ -148,7 +148,7 @@ export const LESSONS = [
     answer: ({ stats }) => (stats.band
       ? `Learned band ${stats.band.learned.toFixed(3)}, exact discrete-time optimum ${stats.band.discrete_optimum.toFixed(3)} (learned/optimum ${(stats.band.learned / stats.band.discrete_optimum).toFixed(3)}), continuous-time law ${stats.band.continuous_law.toFixed(3)}.`
       : 'This run has no band: choose the band preset.'),
-    hide: ['traders', 'market', 'eval', 'curve', 'interest', 'money'],
+    hide: ['traders', 'market', 'curve', 'interest', 'money'],
     lock: ['preset'],
   },
   {
@@ -168,7 +168,7 @@ export const LESSONS = [
     answer: ({ stats }) => (stats.relative_error !== null && stats.agreement !== null
       ? `After ${stats.episode} episodes: ‖Q − Q*‖∞/‖Q*‖∞ = ${pct(stats.relative_error, 2)}, greedy agreement ${pct(stats.agreement, 0)}.`
       : 'Q* is computed every 50 episodes: press Play.'),
-    hide: ['traders', 'market', 'eval'],
+    hide: ['traders', 'market'],
     lock: ['preset'],
   },
   {

@@ -13,6 +13,7 @@
 // For: reading the flags, applying them to the DOM, the lesson panel and the lessons menu.
 // Not for: lesson texts (lessons.js) or numbers (the engine's Viewer and DataLab).
 import { byId, esc } from './dom.js';
+import { registry } from './controls.js';
 import { LESSONS, lessonById } from './lessons.js';
 import { state, viewer } from './state.js';
 
@@ -73,7 +74,16 @@ function formControls(root) {
 }
 
 /**
- * Hides and locks what the names say; returns the names that matched nothing.
+ * Names that are valid though the page may show nothing for them: every registry path and
+ * group (a parameter without a control, a group without shown parameters).
+ */
+function registryNames() {
+  const reg = registry();
+  return new Set([...reg.params, ...reg.derived].flatMap((p) => [p.path, p.group]));
+}
+
+/**
+ * Hides and locks what the names say; returns the names that are not known at all.
  * @param {string[]} hide
  * @param {string[]} lock
  * @returns {string[]}
@@ -81,9 +91,10 @@ function formControls(root) {
 export function applyFlags(hide, lock) {
   /** @type {string[]} */
   const unknown = [];
+  const known = registryNames();
   for (const name of hide) {
     const els = resolve(name, false);
-    if (!els.length) unknown.push(name);
+    if (!els.length && !known.has(name)) unknown.push(name);
     for (const e of els) {
       e.classList.add('teach-hidden');
       e.dataset.hiddenBy = name;
@@ -91,7 +102,7 @@ export function applyFlags(hide, lock) {
   }
   for (const name of lock) {
     const els = resolve(name, true);
-    if (!els.length) unknown.push(name);
+    if (!els.length && !known.has(name)) unknown.push(name);
     for (const e of els) {
       e.classList.add('teach-locked');
       e.dataset.lockedBy = name;

@@ -39,6 +39,9 @@ export default async function (h) {
     const links = await page.evaluate(() => [...document.querySelectorAll('#lesson-links a')].map((a) => a.getAttribute('href')));
     assert.equal(links.length, ids.length);
     for (const [i, id] of ids.entries()) assert.match(links[i], new RegExp(`^\\?lesson=${id}#preset=`));
+    // README's "Teaching with dAMM Lab" lists every lesson by the same link.
+    const readme = readFileSync(`${root}README.md`, 'utf8');
+    for (const href of links) assert.ok(readme.includes(`(http://127.0.0.1:8080/${href})`), `README lacks ${href}`);
     assert.deepEqual(page.consoleErrors, []);
     await page.context().close();
   });
@@ -170,13 +173,13 @@ export default async function (h) {
   });
 
   await test('teach: teacher flags hide and lock what they name, and survive a reload', async () => {
-    const query = '?hide=learn.discount,money,data,eval&lock=market.peg,traders.informed_prob,seed,buttons&bogus=1';
+    const query = '?hide=learn.discount,money,data,mdp&lock=market.peg,traders.informed_prob,seed,buttons&bogus=1';
     const page = await open('seed=9', undefined, query);
     const check = async () => {
       assert.equal(await visible(page, '#ctl-learn-discount'), false, 'γ still visible');
       assert.equal(await visible(page, 'figure[data-chart="money"]'), false, 'money chart still visible');
       assert.equal(await visible(page, '#data-panel'), false, 'data panel still visible');
-      assert.equal(await visible(page, '#controls .group[data-group="eval"]'), false, 'eval group still visible');
+      assert.equal(await visible(page, '#controls .group[data-group="mdp"]'), false, 'mdp group still visible');
       assert.ok(await visible(page, '#ctl-learn-alpha'), 'α hidden too');
       for (const id of ['#num-market-peg', '#ctl-market-peg', '#num-traders-informed_prob', '#num-traders-uninformed_prob', '#num-seed', '#seed-random', '#play', '#episode']) {
         assert.equal(await page.locator(id).isDisabled(), true, `${id} not locked`);
