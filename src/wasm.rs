@@ -113,7 +113,11 @@ impl Stats {
             sqrt_k: last.sqrt_k,
             net_base: last.net_base,
             fee_pool: last.fee_pool,
-            spendable: s.spendable,
+            // At a chosen step, the row's own headroom P − F/2 (the band model has none).
+            spendable: match (at, s.amm) {
+                (Some(_), Some(_)) => last.fee_pool - crate::amm::TRANCHE * last.total_fee,
+                _ => s.spendable,
+            },
             last_return: s.history.episode_return.last().copied(),
             q_error: s.q_comparison.map(|c| c.max_error),
             relative_error: s.q_comparison.map(|c| c.relative_error),

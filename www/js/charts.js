@@ -87,7 +87,7 @@ function renderStatus() {
     parts.push(`‖Q−Q*‖∞/‖Q*‖∞ ${(100 * s.relative_error).toFixed(2)}% · greedy agreement ${(100 * s.agreement).toFixed(0)}%`);
   }
   const unavailable = s.action_names.filter((_, a) => !(s.mask & (1 << a)));
-  if (unavailable.length) parts.push(`unavailable now: ${unavailable.join(', ')}`);
+  if (unavailable.length && !s.at_cursor) parts.push(`unavailable now: ${unavailable.join(', ')}`);
   byId('status').innerHTML = parts.join(' &nbsp;|&nbsp; ');
   renderBand(s.band);
 }

@@ -65,8 +65,10 @@ function resolve(name, writers) {
   return [...document.querySelectorAll(selectors.join(', '))].filter((e) => e instanceof HTMLElement);
 }
 
-/** Every form control inside `root` (and `root` itself if it is one). */
-/** @param {HTMLElement} root */
+/**
+ * Every form control inside `root` (and `root` itself if it is one).
+ * @param {HTMLElement} root
+ */
 function formControls(root) {
   const all = [root, ...root.querySelectorAll('input, select, button, textarea')];
   return all.filter((e) => e instanceof HTMLInputElement || e instanceof HTMLSelectElement

@@ -262,6 +262,7 @@ export default async function (h) {
     assert.equal(st.at_cursor, true);
     assert.equal(st.step, 40);
     for (const k of ['mark', 'oracle', 'peg', 'sqrt_k', 'net_base', 'fee_pool']) assert.equal(st[k], row[k], k);
+    assert.equal(st.spendable, row.fee_pool - 0.5 * row.total_fee);
     assert.equal(await page.inputValue('#timeline-step'), '40');
     assert.ok((await page.locator('#status').textContent()).includes('step 40 (timeline)'));
     // The keyboard drags it too; Live follows the run again.
