@@ -419,7 +419,8 @@ impl Playground {
 }
 
 /// The page's side of a run that trains elsewhere (the worker): it keeps the last posted
-/// snapshot, joining each frame's history tail to the history it already has, and draws it.
+/// snapshot, joining each frame's history tail to the history it already has, and draws it,
+/// now or at the step of the shown episode the page's timeline chose (`setCursor`).
 #[wasm_bindgen]
 #[derive(Default)]
 pub struct Viewer {
