@@ -187,6 +187,22 @@ mod tests {
     }
 
     #[test]
+    fn a_view_at_a_step_ends_there_and_a_step_past_the_end_is_the_last() {
+        let mut s = Session::new(Config::default()).unwrap();
+        s.advance(60);
+        let snap = s.snapshot();
+        let at = snap.view_at(Some(20));
+        assert_eq!(at.trajectory.len(), 21);
+        assert_eq!(at.amm.unwrap().peg, snap.trajectory[20].peg);
+        assert_eq!(at.amm.unwrap().fee_pool, snap.trajectory[20].fee_pool);
+        let past = snap.view_at(Some(10_000));
+        assert_eq!(past.trajectory.len(), snap.trajectory.len());
+        let now = snap.view_at(None);
+        assert_eq!(now.trajectory.len(), snap.trajectory.len());
+        assert_eq!(now.amm, snap.amm);
+    }
+
+    #[test]
     fn the_summary_of_a_whole_episode_sums_its_rewards_to_its_return() {
         let mut s = Session::new(Config::default()).unwrap();
         s.advance_episodes(3);
