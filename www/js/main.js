@@ -12,6 +12,7 @@ import { invalidateBoard, wirePng } from './charts.js';
 import { LOAD_DEADLINE_MS, Restarted, request, restart, startEngine } from './engine.js';
 import { fetchFrame, sendRate, setPlaying, startLoop } from './loop.js';
 import { sendData, startDataPanel } from './data-panel.js';
+import { startWhatIf } from './whatif/index.js';
 import { state } from './state.js';
 
 /** Shown when the watchdog replaced the worker. */
@@ -167,6 +168,7 @@ async function main() {
   startLoop();
   await fetchFrame();
   startDataPanel();
+  startWhatIf();
 }
 
 main().catch((e) => {
