@@ -93,7 +93,9 @@ export async function replay(seed) {
   const len = tracks[0].steps.length - 1;
   const slider = byId('replay-at', HTMLInputElement);
   slider.max = String(len);
-  for (const id of ['replay-at', 'replay-step', 'replay-play']) byId(id, HTMLInputElement).disabled = false;
+  byId('replay-at', HTMLInputElement).disabled = false;
+  byId('replay-step', HTMLButtonElement).disabled = false;
+  byId('replay-play', HTMLButtonElement).disabled = false;
   show(0);
   return tracks;
 }
