@@ -101,23 +101,24 @@ pub fn sweep_grid(specs: Vec<String>) -> Result<JsValue, JsError> {
     to_js(&grid)
 }
 
-/// Trains and evaluates point `index` of `grid` on the config of `base_hash`: one row of
-/// `damm sweep` (`session::sweep::run_point`).
+/// Trains and evaluates point `index` of `grid` (the JSON of a `sweepGrid` result) on the
+/// config of `base_hash`: one row of `damm sweep` (`session::sweep::run_point`).
 #[wasm_bindgen(js_name = sweepPoint)]
-pub fn sweep_point(base_hash: &str, grid: JsValue, index: u32) -> Result<JsValue, JsError> {
+pub fn sweep_point(base_hash: &str, grid: &str, index: u32) -> Result<JsValue, JsError> {
     let base = Config::from_hash(base_hash).map_err(js_err)?;
-    let grid: Grid = serde_wasm_bindgen::from_value(grid).map_err(js_err)?;
+    let grid: Grid = serde_json::from_str(grid).map_err(js_err)?;
     if index as usize >= grid.len() {
         return Err(JsError::new("the point is outside the grid"));
     }
     to_js(&sweep::run_point(&base, &grid, index as usize).map_err(js_err)?)
 }
 
-/// The sweep's CSV, as `damm sweep --csv` writes it (`session::sweep::to_csv`).
+/// The sweep's CSV, as `damm sweep --csv` writes it (`session::sweep::to_csv`), from the
+/// JSON of the grid and of the rows.
 #[wasm_bindgen(js_name = sweepCsv)]
-pub fn sweep_csv(grid: JsValue, rows: JsValue) -> Result<String, JsError> {
-    let grid: Grid = serde_wasm_bindgen::from_value(grid).map_err(js_err)?;
-    let rows: Vec<SweepRow> = serde_wasm_bindgen::from_value(rows).map_err(js_err)?;
+pub fn sweep_csv(grid: &str, rows: &str) -> Result<String, JsError> {
+    let grid: Grid = serde_json::from_str(grid).map_err(js_err)?;
+    let rows: Vec<SweepRow> = serde_json::from_str(rows).map_err(js_err)?;
     Ok(sweep::to_csv(&grid, &rows))
 }
 

@@ -209,6 +209,7 @@ pub fn whiskers<DB: DrawingBackend>(
         .label_style(font(scale, 11.0))
         .axis_desc_style(font(scale, 12.0))
         .y_desc(spec.y_desc.as_str())
+        .y_labels(6)
         .x_labels(spec.groups.len().max(1) * 2 + 1)
         .x_label_formatter(&label_of)
         .y_label_formatter(&|v| short(*v))

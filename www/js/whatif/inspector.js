@@ -42,9 +42,9 @@ export async function inspect(s) {
     const avail = a.available_now === null
       ? (a.available_share === null ? 'never reached' : `${(100 * a.available_share).toFixed(0)}% of arrivals`)
       : (a.available_now ? 'yes (now)' : `no (now): ${esc(a.reason_now ?? 'masked')}`);
-    const next = a.next.map((n) => `s${n.state} ${where(n.coords)} p=${n.probability.toFixed(2)} V*=${sig(n.value, 5)}`).join('<br>') || '—';
+    const next = a.next.map((n) => `s${n.state} (${n.coords.join(', ')}) ${n.probability.toFixed(2)} · ${sig(n.value, 5)}`).join('<br>') || '—';
     const cls = r.disagrees && (a.action === r.greedy_q || a.action === r.greedy_q_star) ? ' class="disagree"' : '';
-    return `<tr${cls} data-action="${a.action}"><td>${esc(a.name)}</td><td data-value="${a.q}">${sig(a.q, 7)}</td><td data-value="${a.q_star ?? ''}">${sig(a.q_star, 7)}</td><td>${a.visits}</td><td>${sig(a.mean_reward, 6)}</td><td>${avail}</td><td>${next}</td></tr>`;
+    return `<tr${cls} data-action="${a.action}"><td>${esc(a.name)}</td><td data-value="${a.q}">${sig(a.q, 7)}</td><td data-value="${a.q_star ?? ''}">${sig(a.q_star, 7)}</td><td>${a.visits}</td><td>${sig(a.mean_reward, 6)}</td><td>${avail}</td><td class="wi-next">${next}</td></tr>`;
   });
   const verdict = r.greedy_q_star === null
     ? 'Q* not computed for this state yet.'
@@ -52,7 +52,7 @@ export async function inspect(s) {
       ? `<b>Disagreement:</b> greedy in Q is <b>${name(r.greedy_q)}</b>, in Q* <b>${name(r.greedy_q_star)}</b>.`
       : `Q and Q* agree: <b>${name(r.greedy_q)}</b>.`;
   out.innerHTML = `<p>State <b id="inspect-state">${r.state}</b> ${where(r.coords)}${r.is_current ? ' — the live market is here now' : ''}. ${verdict}</p>
-<table class="wi-table" id="inspect-table"><thead><tr><th>action</th><th>Q</th><th>Q*</th><th>visits</th><th>mean reward R̂</th><th>available</th><th>likeliest next states (P̂, V* = max Q*)</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
+<table class="wi-table" id="inspect-table"><thead><tr><th>action</th><th>Q</th><th>Q*</th><th>visits</th><th>mean reward R̂</th><th>available</th><th class="wi-next">likeliest next states: s′ (imbalance, gap, √k level) P̂ · V* = max Q*</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
   return r;
 }
 

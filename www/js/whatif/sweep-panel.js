@@ -247,7 +247,7 @@ export function startSweepPanel() {
     if (row) location.hash = row.url;
   });
   byId('sweep-csv', HTMLButtonElement).addEventListener('click', () => {
-    if (sweep) download('damm-sweep.csv', new Blob([sweepCsv(sweep.grid, sweep.rows.filter((r) => r))], { type: 'text/csv' }));
+    if (sweep) download('damm-sweep.csv', new Blob([sweepCsv(JSON.stringify(sweep.grid), JSON.stringify(sweep.rows.filter((r) => r)))], { type: 'text/csv' }));
   });
   byId('sweep-json', HTMLButtonElement).addEventListener('click', () => {
     if (sweep) download('damm-sweep.json', new Blob([sweepJson()], { type: 'application/json' }));

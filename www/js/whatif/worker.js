@@ -42,7 +42,7 @@ function handle(m) {
       }
     }
     case 'point':
-      return sweepPoint(m.base, m.grid, m.index);
+      return sweepPoint(m.base, JSON.stringify(m.grid), m.index);
     case 'pin': {
       const p = Playground.fromHash(m.hash);
       try {
