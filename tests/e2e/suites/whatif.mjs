@@ -239,6 +239,28 @@ export default async function whatif(h) {
     await page.context().close();
   });
 
+  await test('whatif: a bad sweep range shows the engine\'s message, and a sweep can be cancelled', async () => {
+    const page = await open('learn.episodes=3000');
+    await page.selectOption('#sweep-x-path', 'traders.informed_prob');
+    await page.fill('#sweep-x-values', '0:2:0.5');
+    await page.click('#sweep-run');
+    await page.waitForFunction(() => document.getElementById('sweep-error').textContent.includes('traders.informed_prob'));
+    assert.match(await page.textContent('#sweep-error'), /traders\.informed_prob = 1\.5/);
+    await page.fill('#sweep-x-values', '0:1:0.25');
+    await page.click('#sweep-run');
+    await page.waitForFunction(() => /^[1-9]\d* \/ 15 points/.test(document.getElementById('sweep-status').textContent), null, { timeout: 120000 });
+    await page.click('#sweep-cancel');
+    await page.waitForFunction(() => /^stopped after \d+ \/ 15 points/.test(document.getElementById('sweep-status').textContent));
+    const before = (await page.evaluate(() => window.dammLab.api.sweepState())).rows.filter((r) => r).length;
+    assert.ok(before < 15);
+    await page.waitForTimeout(1500);
+    const after = (await page.evaluate(() => window.dammLab.api.sweepState())).rows.filter((r) => r).length;
+    assert.equal(after, before, 'points kept arriving after cancel');
+    assert.equal(await page.locator('#sweep-cancel').isDisabled(), true);
+    assert.deepEqual(page.consoleErrors, []);
+    await page.context().close();
+  });
+
   await test('whatif: a 10x10 sweep finishes and the page stays responsive while it runs', async () => {
     const full = process.env.E2E_FULL_SWEEP === '1';
     const page = await open(full ? '' : 'learn.episodes=2000');

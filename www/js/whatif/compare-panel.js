@@ -174,8 +174,13 @@ export function startComparePanel() {
     pinCurrent().catch(() => {});
   });
   refresh().catch((e) => console.error(e));
-  // The current run moves while it trains: redraw the overlays at most once a second.
+  // The current run moves while it trains: redraw the overlays at most once a second, and
+  // only while the panel is on screen (reading the whole snapshot costs the page's thread).
+  let visible = false;
+  new IntersectionObserver((entries) => {
+    visible = entries.some((e) => e.isIntersecting);
+  }).observe(byId('wi-compare'));
   setInterval(() => {
-    if (state.version !== drawnVersion && !state.dirty) drawOverlays();
+    if (visible && state.version !== drawnVersion && !state.dirty) drawOverlays();
   }, 1000);
 }

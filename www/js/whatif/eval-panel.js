@@ -113,6 +113,12 @@ export function startEvalPanel(pinned) {
   byId('eval-run', HTMLButtonElement).addEventListener('click', () => {
     evaluate().catch(() => {});
   });
+  // The table belongs to the configuration it evaluated: say so when the run moves on.
+  const STALE = 'The table is for an earlier configuration: evaluate again for this one.';
+  setInterval(() => {
+    const status = byId('eval-status');
+    if (last && !running && last.report.url !== state.hash && status.textContent !== STALE) status.textContent = STALE;
+  }, 1000);
   byId('eval-csv', HTMLButtonElement).addEventListener('click', () => {
     if (last) download('damm-eval.csv', new Blob([last.csv], { type: 'text/csv' }));
   });
