@@ -320,7 +320,7 @@ mod tests {
             assert_eq!(a.reason_now.is_some(), a.available_now == Some(false));
         }
         assert!(inspect(&s, s.agent().n_states(), 3).is_none());
-        assert_eq!(coords([7, 5, 3], 3 + 7 * (2 + 5 * 1)), [3, 2, 1]);
+        assert_eq!(coords([7, 5, 3], 3 + 7 * (2 + 5 * 2)), [3, 2, 2]);
     }
 
     #[test]
