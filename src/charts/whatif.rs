@@ -102,7 +102,7 @@ pub fn lines<DB: DrawingBackend>(
             .build_cartesian_2d(x, (lo..hi).log_scale())?;
         chart
             .configure_mesh()
-            .light_line_style(GRID)
+            .light_line_style(TRANSPARENT)
             .bold_line_style(GRID)
             .axis_style(INK)
             .label_style(font(scale, 11.0))
