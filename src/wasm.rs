@@ -36,11 +36,11 @@ pub fn start() {
     }));
 }
 
-fn js_err(e: impl std::fmt::Display) -> JsError {
+pub(crate) fn js_err(e: impl std::fmt::Display) -> JsError {
     JsError::new(&e.to_string())
 }
 
-fn to_js<T: Serialize>(v: &T) -> Result<JsValue, JsError> {
+pub(crate) fn to_js<T: Serialize>(v: &T) -> Result<JsValue, JsError> {
     let ser = serde_wasm_bindgen::Serializer::json_compatible();
     v.serialize(&ser).map_err(js_err)
 }
@@ -60,7 +60,7 @@ pub fn param_specs() -> Result<JsValue, JsError> {
 /// A live training run for the page.
 #[wasm_bindgen]
 pub struct Playground {
-    session: Session,
+    pub(crate) session: Session,
 }
 
 /// A small per-frame summary (cheaper than a full snapshot).

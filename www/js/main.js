@@ -12,6 +12,7 @@ import { invalidateBoard, wirePng } from './charts.js';
 import { LOAD_DEADLINE_MS, Restarted, request, restart, startEngine } from './engine.js';
 import { fetchFrame, sendRate, setPlaying, startLoop } from './loop.js';
 import { sendData, startDataPanel } from './data-panel.js';
+import { startWhatIf } from './whatif/index.js';
 import { state } from './state.js';
 import { lessonAnswer, queryLesson, startTeaching } from './teach.js';
 import { setCursor } from './timeline.js';
@@ -193,6 +194,7 @@ async function main() {
   startLoop();
   await fetchFrame();
   startDataPanel();
+  startWhatIf();
 }
 
 main().catch((e) => {
