@@ -114,8 +114,9 @@ impl Model {
         &self.tries
     }
 
-    /// The outcomes seen after (s, a), in first-seen order: (next state, the action mask
-    /// seen there, count). P̂(s′, m′ | s, a) = count / tries.
+    /// The outcomes seen after (s, a): (next state, the action mask seen there, count), in
+    /// no meaningful order (`record` moves frequent ones forward). P̂(s′, m′ | s, a) =
+    /// count / tries.
     pub fn outcomes(
         &self,
         s: usize,
