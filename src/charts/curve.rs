@@ -102,12 +102,13 @@ pub fn curve_animation(view: &View<'_>, kind: CurveMove, trade: f64) -> Option<C
                 next.mark_price(),
             );
             let text = format!(
-                "A long of {} USD buys {:.4} base. Spot price (tangent) {:.4}; execution price (chord) {:.4}: slippage {:.3}%. The new spot price is {:.4}. Fee {:.2} USD, half of it the protocol's.",
+                "A long of {} USD buys {:.4} base. Spot price (the tangent's slope) {:.4}; execution price (the chord's slope) {:.4}: slippage {:.3}%, {:.2} USD paid above spot (the point's height above the tangent). The new spot price is {:.4}. Fee {:.2} USD, half of it the protocol's.",
                 short(size),
                 fill.base_filled,
                 spot,
                 exec,
                 100.0 * (exec / spot - 1.0),
+                fill.quote_filled - spot * fill.base_filled,
                 spot1,
                 fill.fee
             );
@@ -233,9 +234,86 @@ fn at_phase(a: &CurveAnimation, phase: f64) -> (f64, f64, f64) {
     }
 }
 
-/// Draws the move at `phase` on a window zoomed around the reserve point (fixed over the
-/// whole animation, so the motion shows).
+/// Draws the move at `phase` on a window fixed over the whole animation, so the motion shows.
 pub fn draw_curve_animation<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    look: Look,
+    a: &CurveAnimation,
+    phase: f64,
+) -> DrawResult<DB> {
+    match a.kind {
+        CurveMove::Trade => draw_trade(area, look, a, phase),
+        CurveMove::Repeg | CurveMove::K => draw_adjustment(area, look, a, phase),
+    }
+}
+
+/// A trade, drawn as the curve's height above its tangent at the start: the tangent (spot
+/// price) is the horizontal axis, so the curve's bend is visible at any trade size, the
+/// chord's slope is the execution price minus the spot price, and the moving point's height
+/// is what the trade paid above spot, quote − spot·base (USD).
+fn draw_trade<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    look: Look,
+    a: &CurveAnimation,
+    phase: f64,
+) -> DrawResult<DB> {
+    let scale = look.scale;
+    let (s, p, m) = (a.before.sqrt_k, a.before.peg, a.before.mark_price);
+    let (b, y0) = (a.before.base_reserve, a.before.quote_reserve * p);
+    let above = |x: f64| s * s / x * p - (y0 - m * (x - b));
+    let span = (b - a.after.base_reserve).abs().max(1e-9 * b);
+    let (x0, x1) = (b - 1.25 * span, b + 0.25 * span);
+    let top = above(x0).max(above(x1)).max(1e-12);
+    let mut chart = frame(
+        area,
+        "x·y = k above its tangent at the start",
+        look,
+        x0..x1,
+        (-0.05 * top)..(1.05 * top),
+        "base reserve x",
+        "USD above the tangent",
+    )?;
+    let stroke = px(2.0, scale);
+    chart
+        .draw_series(LineSeries::new(
+            (0..=160).map(|i| {
+                let x = x0 + (x1 - x0) * i as f64 / 160.0;
+                (x, above(x))
+            }),
+            BLUE.stroke_width(stroke),
+        ))?
+        .label("x·y = k minus the tangent")
+        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], BLUE.stroke_width(2)));
+    chart
+        .draw_series(DashedLineSeries::new(
+            [(x0, 0.0), (x1, 0.0)],
+            px(6.0, scale),
+            px(4.0, scale),
+            ORANGE.stroke_width(stroke),
+        ))?
+        .label("tangent: spot price")
+        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], ORANGE.stroke_width(2)));
+    let (_, _, bx) = at_phase(a, phase);
+    let here = (bx, above(bx));
+    chart
+        .draw_series(std::iter::once(PathElement::new(
+            vec![(b, 0.0), here],
+            RED.stroke_width(stroke),
+        )))?
+        .label("chord: execution price")
+        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], RED.stroke_width(2)));
+    let r = px(5.0, scale);
+    chart.draw_series(std::iter::once(Circle::new((b, 0.0), r, INK.filled())))?;
+    chart
+        .draw_series(std::iter::once(Circle::new(here, r, BLUE.filled())))?
+        .label("reserves")
+        .legend(|(x, y)| Circle::new((x + 8, y), 4, BLUE.filled()));
+    legend(&mut chart, look)
+}
+
+/// A repeg or a k change: the curve before (grey) and at `phase` (blue), zoomed around the
+/// reserve point, with the terminal point marked.
+fn draw_adjustment<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     look: Look,
     a: &CurveAnimation,
@@ -279,66 +357,32 @@ pub fn draw_curve_animation<DB: DrawingBackend>(
     };
     let (s, p, bx) = at_phase(a, phase);
     let start = (b, a.before.quote_reserve * p0);
-    if a.kind != CurveMove::Trade {
-        chart
-            .draw_series(LineSeries::new(
-                path(s0, p0),
-                GREY.stroke_width(px(1.0, scale)),
-            ))?
-            .label("before")
-            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], GREY.stroke_width(1)));
-    }
+    chart
+        .draw_series(LineSeries::new(
+            path(s0, p0),
+            GREY.stroke_width(px(1.0, scale)),
+        ))?
+        .label("before")
+        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], GREY.stroke_width(1)));
     chart
         .draw_series(LineSeries::new(path(s, p), BLUE.stroke_width(stroke)))?
         .label("x·y = k")
         .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], BLUE.stroke_width(2)));
     let here = (bx, curve_y(s, p, bx));
     let r = px(5.0, scale);
-    match a.kind {
-        CurveMove::Trade => {
-            // Tangent at the start: slope −spot price.
-            let m = a.before.mark_price;
-            let half = 0.8 * a.window * b;
-            let tangent = vec![
-                (b - half, start.1 + m * half),
-                (b + half, start.1 - m * half),
-            ];
-            chart
-                .draw_series(DashedLineSeries::new(
-                    tangent,
-                    px(6.0, scale),
-                    px(4.0, scale),
-                    ORANGE.stroke_width(stroke),
-                ))?
-                .label("tangent: spot price")
-                .legend(|(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 16, y)], ORANGE.stroke_width(2))
-                });
-            chart
-                .draw_series(std::iter::once(PathElement::new(
-                    vec![start, here],
-                    RED.stroke_width(stroke),
-                )))?
-                .label("chord: execution price")
-                .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], RED.stroke_width(2)));
-            chart.draw_series(std::iter::once(Circle::new(start, r, INK.filled())))?;
-        }
-        CurveMove::Repeg | CurveMove::K => {
-            // The terminal price: the curve's point once every position is closed.
-            let xt = bx + a.before.net_base;
-            if xt > x0 && xt < x1 {
-                chart
-                    .draw_series(std::iter::once(TriangleMarker::new(
-                        (xt, curve_y(s, p, xt)),
-                        r + 1,
-                        ORANGE.filled(),
-                    )))?
-                    .label("terminal point (all positions closed)")
-                    .legend(|(x, y)| TriangleMarker::new((x + 8, y), 5, ORANGE.filled()));
-            }
-            chart.draw_series(std::iter::once(Circle::new(start, r, GREY.filled())))?;
-        }
+    // The terminal price: the curve's point once every position is closed.
+    let xt = bx + a.before.net_base;
+    if xt > x0 && xt < x1 {
+        chart
+            .draw_series(std::iter::once(TriangleMarker::new(
+                (xt, curve_y(s, p, xt)),
+                r + 1,
+                ORANGE.filled(),
+            )))?
+            .label("terminal point (all positions closed)")
+            .legend(|(x, y)| TriangleMarker::new((x + 8, y), 5, ORANGE.filled()));
     }
+    chart.draw_series(std::iter::once(Circle::new(start, r, GREY.filled())))?;
     chart
         .draw_series(std::iter::once(Circle::new(here, r, BLUE.filled())))?
         .label("reserves")

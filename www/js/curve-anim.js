@@ -15,6 +15,16 @@ const HOLD_MS = 4000;
 
 /** The run of the animation on screen; a newer click supersedes older runs. */
 let run = 0;
+/** The static curve's legend, put back when the board takes the curve back. */
+let staticKey = '';
+
+/** The legend of each move (colours: the engine's palette, charts::curve). */
+/** @type {Record<string, string>} */
+const KEYS = {
+  trade: '<i class="blue"></i>curve minus its tangent <i class="orange"></i>tangent: spot price <i class="red"></i>chord: execution price <i class="blue dot"></i>reserves',
+  repeg: '<i class="grey"></i>before <i class="blue"></i>during the repeg <i class="orange dot"></i>terminal point <i class="blue dot"></i>reserves',
+  k: '<i class="grey"></i>before <i class="blue"></i>during the k change <i class="orange dot"></i>terminal point <i class="blue dot"></i>reserves',
+};
 
 /**
  * The engine's plan of a move (the fields the page reads).
@@ -40,6 +50,9 @@ export function animateCurve(kind) {
     return;
   }
   text.textContent = plan.text;
+  const key = byId('curve-key', HTMLElement);
+  if (!state.curveAnim) staticKey = key.innerHTML;
+  key.innerHTML = KEYS[kind] ?? staticKey;
   const mine = ++run;
   const anim = { kind, phase: 0, text: plan.text, cost: plan.cost, allowed: plan.allowed, frames: 0 };
   state.curveAnim = anim;
@@ -64,6 +77,7 @@ export function animateCurve(kind) {
       setTimeout(() => {
         if (mine !== run) return;
         state.curveAnim = null;
+        key.innerHTML = staticKey;
         invalidateBoard();
       }, HOLD_MS);
     }
