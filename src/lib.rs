@@ -7,6 +7,7 @@ pub mod analysis;
 pub mod charts;
 pub mod config;
 pub mod data;
+pub mod display;
 pub mod learn;
 pub mod market;
 pub mod mdp;

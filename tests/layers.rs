@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 /// top-level module declared in `src/lib.rs` must appear here: a new module has to be
 /// placed in a layer before this test passes.
 const LAYERS: &[(&str, &[&str])] = &[
-    ("foundations", &["rng", "amm", "data"]),
+    ("foundations", &["rng", "display", "amm", "data"]),
     ("models", &["reward", "market", "mdp"]),
     ("learning", &["ml", "learn"]),
     ("analysis", &["analysis"]),

@@ -88,3 +88,19 @@ fn exports_are_well_formed() {
     let json = js_sys::JSON::parse(&pg.export_json().unwrap()).unwrap();
     assert_eq!(get(&json, "episodes").as_f64(), Some(1.0));
 }
+
+#[path = "common/fingerprint.rs"]
+mod fingerprint;
+
+/// The wasm half of tests/determinism.rs: every preset's training, evaluation and sweep in
+/// the browser hash to the fingerprints the native run recorded.
+#[wasm_bindgen_test]
+fn every_preset_trains_evaluates_and_sweeps_bit_identically_to_native() {
+    let want: std::collections::BTreeMap<String, String> =
+        serde_json::from_str(include_str!("fixtures/determinism.json")).unwrap();
+    let got = fingerprint::all();
+    assert_eq!(got.len(), want.len());
+    for (k, v) in got {
+        assert_eq!(want.get(&k), Some(&format!("{v:016x}")), "{k}");
+    }
+}

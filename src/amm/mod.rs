@@ -477,7 +477,10 @@ impl Amm {
         let base = self.base_reserve * dq / q1;
         if !(base.is_finite() && b1.is_finite() && b1 > 0.0) {
             return Err(AmmError::TradeTooLarge {
-                reason: format!("{amount} USD is beyond what the curve can fill in f64"),
+                reason: format!(
+                    "{} USD is beyond what the curve can fill in f64",
+                    crate::display::num(amount)
+                ),
             });
         }
         self.settle_trade(side, b1, q1, base, amount)

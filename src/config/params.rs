@@ -13,6 +13,7 @@
 use serde::Serialize;
 
 use crate::config::Config;
+use crate::display::num;
 use crate::mdp::Preset;
 use crate::reward::Transform;
 
@@ -114,7 +115,7 @@ pub enum ParamError {
         text: String,
         reason: String,
     },
-    #[error("{path} = {value}: must be {range}")]
+    #[error("{path} = {}: must be {range}", num(*.value))]
     Range {
         path: String,
         value: f64,
@@ -291,17 +292,6 @@ impl Param {
         self.check(value)?;
         (self.set)(cfg, value);
         Ok(())
-    }
-}
-
-/// Shortest text that reads back to the same f64.
-fn num(x: f64) -> String {
-    if x == f64::MAX {
-        "∞".into()
-    } else if x == f64::MIN {
-        "−∞".into()
-    } else {
-        format!("{x}")
     }
 }
 
@@ -897,5 +887,14 @@ mod tests {
             set(&mut c, "nope", "1"),
             Err(ParamError::Unknown(_))
         ));
+    }
+
+    #[test]
+    fn messages_show_huge_and_tiny_values_compactly() {
+        let e = set(&mut Config::default(), "market.sqrt_k", "1e300").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "market.sqrt_k = 1e300: must be in [10, 1000000000000]"
+        );
     }
 }

@@ -48,6 +48,14 @@ const api = {
     await request('episodes', { n }, 30000);
     return api.settled();
   },
+  /** The page's own wasm memory (the Viewer) and, where Chromium exposes it, its JS heap. */
+  async memory() {
+    const perf = /** @type {Performance & { memory?: { usedJSHeapSize: number } }} */ (performance);
+    return {
+      wasmBytes: state.wasmMemory ? state.wasmMemory.buffer.byteLength : 0,
+      jsHeapBytes: perf.memory ? perf.memory.usedJSHeapSize : null,
+    };
+  },
 };
 Object.assign(state.api, api);
 // Exposed for the end-to-end tests and for curious users in the console.
@@ -161,7 +169,7 @@ async function main() {
     });
   }
   startEngine(onRestart);
-  await init();
+  state.wasmMemory = (await init()).memory;
   state.viewer = new Viewer();
   buildControls(afterConfigChange);
   await fromHash();

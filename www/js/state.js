@@ -42,6 +42,7 @@
 /**
  * @typedef {object} PageState
  * @property {Viewer | null} viewer Draws the frames the worker posts (null until the module loads).
+ * @property {WebAssembly.Memory | null} wasmMemory The page's wasm memory (null until the module loads).
  * @property {DataLab | null} lab The Data panel's parsed history and analyses.
  * @property {{ curve: string, funding: string } | null} bundled The bundled CSV texts.
  * @property {{ curve: string, funding: string } | null} dataTexts The CSVs the Data panel shows (sent to the worker too).
@@ -82,6 +83,7 @@
 /** @type {PageState} */
 export const state = {
   viewer: null,
+  wasmMemory: null,
   lab: null,
   bundled: null,
   dataTexts: null,

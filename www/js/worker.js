@@ -26,6 +26,7 @@
 //                             {steps, ms, stepsPerSecond}
 //   counters                  time spent training while playing, and its steps →
 //                             {trainMs, trainSteps}
+//   memory                    the worker's wasm linear memory → {wasmBytes}
 //   __hang, __crash           only after a load with testHooks: busy-loop forever / throw
 //                             outside any request (the page's watchdog tests)
 // An error outside a request (a panic while training) reaches the page as the worker's
@@ -54,6 +55,9 @@ let testHooks = false;
 /** Time spent in `advance` while playing, and its steps (the `counters` op). */
 let trainMs = 0;
 let trainSteps = 0;
+/** The wasm instance's linear memory (the `memory` op). */
+/** @type {WebAssembly.Memory | null} */
+let wasmMemory = null;
 
 const post = /** @type {(m: unknown, o?: StructuredSerializeOptions) => void} */ (
   (m, o) => self.postMessage(m, o || {}));
@@ -211,6 +215,7 @@ function handle(m) {
       if (!lab) throw new Error('the Drift data is not loaded yet');
       return { result: engine().recommend(lab, m.min) };
     case 'counters': return { result: { trainMs, trainSteps } };
+    case 'memory': return { result: { wasmBytes: wasmMemory ? wasmMemory.buffer.byteLength : 0 } };
     case 'bench': {
       const p = Playground.fromHash(engine().hash());
       let steps = 0;
@@ -254,7 +259,8 @@ self.addEventListener('message', (e) => {
   if (early) early.push(e.data);
   else answer(e.data);
 });
-init().then(() => {
+init().then((exports) => {
+  wasmMemory = exports.memory;
   const waiting = early || [];
   early = null;
   for (const m of waiting) answer(m);
