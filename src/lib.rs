@@ -17,3 +17,5 @@ pub mod rng;
 pub mod session;
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;
+#[cfg(target_arch = "wasm32")]
+pub mod wasm_whatif;

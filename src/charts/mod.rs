@@ -8,10 +8,12 @@
 pub mod curve;
 pub mod data;
 pub mod palette;
+mod probe;
 mod split;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod svg;
 pub mod ticks;
+pub mod whatif;
 
 use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint};
 use plotters::coord::types::RangedCoordf64;
@@ -585,6 +587,58 @@ fn action_glyph<'a>(snap: &View<'a>, a: u8) -> &'a str {
         .map_or("?", |s| s.as_str())
 }
 
+/// The q_table chart's panels, one per √k level, left to right.
+fn q_table_panels<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    look: Look,
+    nk: usize,
+) -> Vec<DrawingArea<DB, Shift>> {
+    let scale = look.scale;
+    area.margin(
+        px(if look.annotate { 26.0 } else { 4.0 }, scale),
+        px(20.0, scale),
+        px(44.0, scale),
+        px(8.0, scale),
+    )
+    .split_evenly((1, nk))
+}
+
+/// The cells' area of a q_table panel (below it: the panel's label).
+fn q_table_grid<DB: DrawingBackend>(
+    panel: &DrawingArea<DB, Shift>,
+    scale: f64,
+) -> DrawingArea<DB, Shift> {
+    panel.margin(0, px(16.0, scale), 0, px(4.0, scale))
+}
+
+/// The state whose cell of the q_table chart, drawn on a `width` × `height` pixel area
+/// with `look`, contains pixel (x, y); `None` outside every cell. Uses the chart's own
+/// layout (`q_table_panels`, `q_table_grid`), so a click maps to the cell drawn there.
+pub fn q_table_state_at(
+    shape: [usize; 3],
+    (width, height): (u32, u32),
+    look: Look,
+    (x, y): (i32, i32),
+) -> Option<usize> {
+    let [ni, ng, nk] = shape;
+    let probe = probe::Probe::new(width, height).into_drawing_area();
+    for (k, panel) in q_table_panels(&probe, look, nk).iter().enumerate() {
+        let grid = q_table_grid(panel, look.scale);
+        let (gx, gy) = grid.get_base_pixel();
+        let (gw, gh) = grid.dim_in_pixel();
+        let (dx, dy) = (x - gx, y - gy);
+        if dx < 0 || dy < 0 || dx >= gw as i32 || dy >= gh as i32 {
+            continue;
+        }
+        let i = ((dx as f64 / (gw as f64 / ni as f64)) as usize).min(ni - 1);
+        let r = ((dy as f64 / (gh as f64 / ng as f64)) as usize).min(ng - 1);
+        // Rows top to bottom from the highest gap bin, as drawn.
+        let g = ng - 1 - r;
+        return Some(i + ni * (g + ng * k));
+    }
+    None
+}
+
 /// The greedy policy over the state grid, coloured by V = max Q; one panel per √k level
 /// (columns: imbalance bins; rows: gap bins). Unvisited states are grey.
 pub fn q_table<DB: DrawingBackend>(
@@ -601,13 +655,7 @@ pub fn q_table<DB: DrawingBackend>(
         let at = (px(8.0, scale) as i32, px(4.0, scale) as i32);
         area.draw(&Text::new(title, at, font(scale, 14.0)))?;
     }
-    let body = area.margin(
-        px(if look.annotate { 26.0 } else { 4.0 }, scale),
-        px(20.0, scale),
-        px(44.0, scale),
-        px(8.0, scale),
-    );
-    let panels = body.split_evenly((1, nk));
+    let panels = q_table_panels(area, look, nk);
     let vmax = snap
         .q
         .chunks(na)
@@ -629,7 +677,7 @@ pub fn q_table<DB: DrawingBackend>(
             (0, ph as i32 - px(12.0, scale) as i32),
             font(scale, 11.0),
         ))?;
-        let grid = panel.margin(0, px(16.0, scale), 0, px(4.0, scale));
+        let grid = q_table_grid(panel, scale);
         let (gw, gh) = grid.dim_in_pixel();
         let cw = gw as f64 / ni as f64;
         let ch = gh as f64 / ng as f64;

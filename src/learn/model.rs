@@ -67,6 +67,24 @@ impl Model {
         &self.tries
     }
 
+    /// The outcomes seen after (s, a), in first-seen order: (next state, the action mask
+    /// seen there, count). P̂(s′, m′ | s, a) = count / tries.
+    pub fn outcomes(
+        &self,
+        s: usize,
+        a: usize,
+    ) -> impl Iterator<Item = (usize, ActionMask, u32)> + '_ {
+        self.outcomes[s * self.n_actions + a]
+            .iter()
+            .map(|o| (o.next as usize, o.mask, o.count))
+    }
+
+    /// R̂(s, a), the mean observed reward of (s, a); `None` when never tried.
+    pub fn mean_reward(&self, s: usize, a: usize) -> Option<f64> {
+        let i = s * self.n_actions + a;
+        (self.tries[i] > 0).then(|| self.reward_sum[i] / self.tries[i] as f64)
+    }
+
     /// Q*_model by value iteration with the default sweep cap ([`DEFAULT_MAX_SWEEPS`]); see
     /// [`Model::q_star_report`], which also says whether it converged.
     pub fn q_star(&self, discount: f64, tol: f64, warm: Option<&[f64]>) -> Vec<f64> {

@@ -8,10 +8,12 @@
 //! same numbers on every run and on every target. No drawing and no I/O here.
 
 pub mod diagnostics;
+pub mod episode;
 pub mod rollout;
 pub mod sweep;
 pub mod training;
 pub mod view;
+pub mod whatif;
 
 pub use diagnostics::{History, QComparison};
 pub use view::{Snapshot, View};
@@ -86,6 +88,10 @@ impl Session {
     }
     pub fn history(&self) -> &History {
         &self.diag.history
+    }
+    /// Q*_model at its last computation (NaN where untried; `None` before the first).
+    pub fn q_star(&self) -> Option<&[f64]> {
+        self.diag.q_star.as_deref()
     }
     pub fn q_comparison(&self) -> Option<QComparison> {
         self.diag.q_comparison

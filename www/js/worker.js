@@ -22,6 +22,8 @@
 //   stats, values, snapshot, csv, json, qstar, hash      the Playground's own
 //   data {curve, funding}     (re)build the DataLab → {}
 //   recommend {min}           → the ensemble's recommendation for the current state
+//   inspect {state, top}      → the state inspector's view of a state (Playground.inspect)
+//   replay {seed}             → every policy on the fresh episode of `seed` (Playground.replay)
 //   bench {ms}                raw `advance` speed of a fresh run of the same config →
 //                             {steps, ms, stepsPerSecond}
 //   counters                  time spent training while playing, and its steps →
@@ -214,6 +216,8 @@ function handle(m) {
     case 'recommend':
       if (!lab) throw new Error('the Drift data is not loaded yet');
       return { result: engine().recommend(lab, m.min) };
+    case 'inspect': return { result: engine().inspect(m.state, m.top) };
+    case 'replay': return { result: engine().replay(m.seed) };
     case 'counters': return { result: { trainMs, trainSteps } };
     case 'memory': return { result: { wasmBytes: wasmMemory ? wasmMemory.buffer.byteLength : 0 } };
     case 'bench': {

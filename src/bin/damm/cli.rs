@@ -630,8 +630,7 @@ fn cmd_eval(run: &RunArgs, out: Option<&Path>) -> CliResult<ExitCode> {
     let session = train(cfg)?;
     let table = session.evaluate();
     print_table(&table);
-    // Paired by seed: learned − each baseline, keyed by the baseline's name.
-    let mut paired = serde_json::Map::new();
+    // Paired by seed: learned − each baseline (the report keys them by name).
     for b in PolicyKind::BASELINES {
         if let Some(d) = table.paired(PolicyKind::Learned, b) {
             eprintln!(
@@ -641,22 +640,9 @@ fn cmd_eval(run: &RunArgs, out: Option<&Path>) -> CliResult<ExitCode> {
                 d.lo,
                 d.hi
             );
-            paired.insert(b.name().to_string(), json!(d));
         }
     }
-    let value = json!({
-        "config": session.config(),
-        "url": session.config().to_hash(),
-        "q_comparison": session.q_comparison(),
-        "policies": table.rows.iter().map(|e| json!({
-            "policy": e.policy, "seeds": e.seeds, "net": e.net, "fees": e.fees,
-            "costs": e.costs, "funding": e.funding, "overhead": e.overhead,
-            "adjustments": e.adjustments,
-        })).collect::<Vec<_>>(),
-        "best_baseline": table.best_baseline(),
-        "learned_vs_best_tabular": table.learned_vs_best_tabular(),
-        "learned_minus": paired,
-    });
+    let value = damm::session::whatif::eval_report(&session, &table);
     emit(&value, out)?;
     Ok(ExitCode::SUCCESS)
 }
