@@ -85,16 +85,26 @@ struct Stats {
     action_names: Vec<String>,
     /// Band preset: learned band, exact optimum, continuous law.
     band: Option<crate::session::BandReport>,
+    /// The last step of the shown episode so far (the timeline's end).
+    last_step: u32,
+    /// Whether these are the values at a step chosen on the timeline (not the run now).
+    at_cursor: bool,
 }
 
 impl Stats {
-    /// The summary of a snapshot.
-    fn of(s: &Snapshot) -> Self {
+    /// The summary of a snapshot, now or at step `cursor` of the shown episode.
+    fn of(s: &Snapshot, cursor: Option<usize>) -> Self {
         // The last step's record is the market now (the band model: mark = its gap).
-        let last = s.trajectory.last().copied().unwrap_or_default();
+        let last_step = s.trajectory.len().saturating_sub(1);
+        let at = cursor.map(|c| c.min(last_step));
+        let last = at
+            .and_then(|i| s.trajectory.get(i))
+            .or(s.trajectory.last())
+            .copied()
+            .unwrap_or_default();
         Stats {
             episode: s.episode,
-            step: s.step,
+            step: at.map_or(s.step, |i| i as u32),
             total_steps: s.total_steps,
             epsilon: s.epsilon,
             mark: last.mark,
@@ -103,7 +113,11 @@ impl Stats {
             sqrt_k: last.sqrt_k,
             net_base: last.net_base,
             fee_pool: last.fee_pool,
-            spendable: s.spendable,
+            // At a chosen step, the row's own headroom P − F/2 (the band model has none).
+            spendable: match (at, s.amm) {
+                (Some(_), Some(_)) => last.fee_pool - crate::amm::TRANCHE * last.total_fee,
+                _ => s.spendable,
+            },
             last_return: s.history.episode_return.last().copied(),
             q_error: s.q_comparison.map(|c| c.max_error),
             relative_error: s.q_comparison.map(|c| c.relative_error),
@@ -111,6 +125,8 @@ impl Stats {
             mask: s.mask,
             action_names: s.action_names.clone(),
             band: s.band,
+            last_step: last_step as u32,
+            at_cursor: at.is_some(),
         }
     }
 }
@@ -241,7 +257,7 @@ impl Playground {
     /// episode's history, so the summary is written once, in `Stats::of`).
     pub fn stats(&self) -> Result<JsValue, JsError> {
         let last = self.session.episode().saturating_sub(1);
-        to_js(&Stats::of(&self.session.snapshot_since(last)))
+        to_js(&Stats::of(&self.session.snapshot_since(last), None))
     }
 
     /// The run as a `Frame` in JSON bytes (a `Uint8Array` whose buffer the worker transfers
@@ -403,11 +419,14 @@ impl Playground {
 }
 
 /// The page's side of a run that trains elsewhere (the worker): it keeps the last posted
-/// snapshot, joining each frame's history tail to the history it already has, and draws it.
+/// snapshot, joining each frame's history tail to the history it already has, and draws it,
+/// now or at the step of the shown episode the page's timeline chose (`setCursor`).
 #[wasm_bindgen]
 #[derive(Default)]
 pub struct Viewer {
     snapshot: Option<Snapshot>,
+    /// The step of the shown episode the timeline chose (`None`: follow the run).
+    cursor: Option<usize>,
 }
 
 #[wasm_bindgen]
@@ -460,13 +479,49 @@ impl Viewer {
         self.snapshot = None;
     }
 
-    /// The same summary as `Playground.stats()`, of the held snapshot.
+    /// The same summary as `Playground.stats()`, of the held snapshot (at the timeline's
+    /// step when one is chosen).
     pub fn stats(&self) -> Result<JsValue, JsError> {
-        let s = self
-            .snapshot
+        to_js(&Stats::of(self.held()?, self.cursor))
+    }
+
+    /// Chooses a step of the shown episode for every chart, the stats and the summary
+    /// (`undefined`: follow the run again). A step past the end shows the last one.
+    #[wasm_bindgen(js_name = setCursor)]
+    pub fn set_cursor(&mut self, step: Option<u32>) {
+        self.cursor = step.map(|s| s as usize);
+    }
+
+    /// The chosen step, if any.
+    pub fn cursor(&self) -> Option<u32> {
+        self.cursor.map(|c| c as u32)
+    }
+
+    /// The shown episode's totals up to the chosen step (or so far): `EpisodeSummary`.
+    pub fn summary(&self) -> Result<JsValue, JsError> {
+        let s = self.held()?;
+        to_js(&crate::session::episode::EpisodeSummary::of(
+            &s.trajectory,
+            self.cursor.unwrap_or(usize::MAX),
+        ))
+    }
+
+    /// What a long of `usd` does on the curve at the chosen step (or now): a
+    /// `TradePreview`, or `null` when the AMM refuses it or the preset has no market.
+    #[wasm_bindgen(js_name = tradePreview)]
+    pub fn trade_preview(&self, usd: f64) -> Result<JsValue, JsError> {
+        let preview = self
+            .held()?
+            .view_at(self.cursor)
+            .amm
+            .and_then(|a| crate::session::episode::trade_preview(&a, usd));
+        to_js(&preview)
+    }
+
+    fn held(&self) -> Result<&Snapshot, JsError> {
+        self.snapshot
             .as_ref()
-            .ok_or_else(|| JsError::new("no snapshot yet"))?;
-        to_js(&Stats::of(s))
+            .ok_or_else(|| JsError::new("no snapshot yet"))
     }
 
     /// The held snapshot as plain data.
@@ -476,10 +531,6 @@ impl Viewer {
 
     /// Draws the named charts of the held snapshot, as `Playground.draw` does.
     pub fn draw(&self, names: Vec<String>, scale: f64, trade: f64) -> Result<(), JsError> {
-        let s = self
-            .snapshot
-            .as_ref()
-            .ok_or_else(|| JsError::new("no snapshot yet"))?;
-        draw_charts(&s.view(), names, scale, trade)
+        draw_charts(&self.held()?.view_at(self.cursor), names, scale, trade)
     }
 }

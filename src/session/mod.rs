@@ -8,6 +8,7 @@
 //! same numbers on every run and on every target. No drawing and no I/O here.
 
 pub mod diagnostics;
+pub mod episode;
 pub mod rollout;
 pub mod sweep;
 pub mod training;

@@ -91,6 +91,21 @@ mod nan_as_null {
 }
 
 impl Snapshot {
+    /// The view at `step` of the shown episode (`None`: now): the trajectory up to that
+    /// step and the AMM rebuilt from its row (`episode::amm_at`), so every chart of the
+    /// episode shows that step. A step past the end is the last one.
+    pub fn view_at(&self, step: Option<usize>) -> View<'_> {
+        let mut v = self.view();
+        if let (Some(i), Some(last)) = (step, self.trajectory.len().checked_sub(1)) {
+            let i = i.min(last);
+            v.trajectory = &self.trajectory[..=i];
+            v.amm = self
+                .amm
+                .map(|a| super::episode::amm_at(&self.trajectory[i], a.fee_rate));
+        }
+        v
+    }
+
     /// The same view a live session gives.
     pub fn view(&self) -> View<'_> {
         View {

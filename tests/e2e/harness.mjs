@@ -26,6 +26,9 @@ async function startServer(port) {
   const proc = spawn('python3', ['-m', 'http.server', '--bind', '127.0.0.1', '--directory', `${root}www`, String(port)], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
+  // http.server logs every request on stderr: read it, or the pipe fills (64 KB, a few
+  // hundred requests) and the server blocks mid-response.
+  proc.stderr.resume();
   for (let i = 0; i < 100; i++) {
     try {
       const r = await fetch(`http://127.0.0.1:${port}/`);

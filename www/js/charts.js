@@ -5,6 +5,7 @@
 // or the Data panel's analyses (data-panel.js), which reuses `sizeCanvas` and `wirePng`.
 import { byId, download, fmt } from './dom.js';
 import { state, viewer } from './state.js';
+import { renderLesson } from './teach.js';
 
 /** The simulator's charts; each draws on `#chart-<name>`. */
 export const CHARTS = ['curve', 'prices', 'convergence', 'returns', 'qtable', 'interest', 'money'];
@@ -49,7 +50,8 @@ export function invalidateBoard() {
  */
 export function drawBoard(budget = DRAW_BUDGET_MS) {
   const t0 = performance.now();
-  const scale = window.devicePixelRatio || 1;
+  // The projector layout draws the charts' text and lines half as large again.
+  const scale = (window.devicePixelRatio || 1) * (document.documentElement.classList.contains('projector') ? 1.5 : 1);
   const trade = tradeSize();
   while (owed.size > 0) {
     const name = CHARTS[next];
@@ -65,6 +67,7 @@ export function drawBoard(budget = DRAW_BUDGET_MS) {
     if (state.firstDrawMs === null) state.firstDrawMs = performance.now();
   }
   renderStatus();
+  if (owed.size === 0) renderLesson();
 }
 
 /** The status line and the note under the curve chart. */
@@ -73,7 +76,7 @@ function renderStatus() {
   if (!s) return;
   byId('curve-note').textContent = `√k ${fmt(Number(s.sqrt_k.toPrecision(4)))} · peg ${s.peg.toFixed(3)} · mark ${s.mark.toFixed(4)}`;
   const parts = [
-    `episode <b>${s.episode}</b> · step ${s.step}`,
+    `episode <b>${s.episode}</b> · step ${s.step}${s.at_cursor ? ' (timeline)' : ''}`,
     `ε ${s.epsilon.toFixed(3)}`,
     `mark ${s.mark.toFixed(3)} · oracle ${s.oracle.toFixed(3)}`,
     `N ${s.net_base.toFixed(1)}`,
@@ -84,8 +87,25 @@ function renderStatus() {
     parts.push(`‖Q−Q*‖∞/‖Q*‖∞ ${(100 * s.relative_error).toFixed(2)}% · greedy agreement ${(100 * s.agreement).toFixed(0)}%`);
   }
   const unavailable = s.action_names.filter((_, a) => !(s.mask & (1 << a)));
-  if (unavailable.length) parts.push(`unavailable now: ${unavailable.join(', ')}`);
+  if (unavailable.length && !s.at_cursor) parts.push(`unavailable now: ${unavailable.join(', ')}`);
   byId('status').innerHTML = parts.join(' &nbsp;|&nbsp; ');
+  renderBand(s.band);
+}
+
+/**
+ * The band preset's three bands side by side (hidden for the market presets).
+ * @param {import('./state.js').Band | null} band
+ */
+function renderBand(band) {
+  const box = byId('band-report');
+  box.hidden = !band;
+  if (!band) return;
+  /** @param {number} x */
+  const f = (x) => x.toFixed(3);
+  byId('band-learned').textContent = f(band.learned);
+  byId('band-exact').textContent = f(band.discrete_optimum);
+  byId('band-law').textContent = f(band.continuous_law);
+  byId('band-ratio').textContent = f(band.learned / band.discrete_optimum);
 }
 
 /**

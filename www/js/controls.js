@@ -269,7 +269,7 @@ function bindChoice(c, sel, describe = (n) => n) {
  */
 function buildRow(c) {
   const id = idOf(c.path);
-  const row = el('div', { class: 'row', 'data-control': c.path });
+  const row = el('div', { class: 'row', 'data-control': c.path, 'data-source': c.source });
   const err = el('span', { class: 'error', id: `err-${id}`, role: 'alert', 'aria-live': 'assertive' });
   const inputs = el('div', { class: 'inputs' });
   const unit = c.unit ? ` (${c.unit}${c.log ? ', log scale' : ''})` : c.log ? ' (log scale)' : '';

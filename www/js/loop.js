@@ -8,6 +8,7 @@ import { drawBoard, invalidateBoard } from './charts.js';
 import { drawData, renderRecommendation } from './data-panel.js';
 import { Restarted, request } from './engine.js';
 import { state, viewer } from './state.js';
+import { followRun, renderTimeline, wireTimeline } from './timeline.js';
 
 /** How often the Data panel's recommendation follows the run. */
 const RECOMMEND_EVERY_MS = 1000;
@@ -55,9 +56,12 @@ export async function fetchFrame() {
       state.version = -1;
       return;
     }
+    // A new run (reset, a new parameter): the timeline follows it.
+    if (r.run !== asked.run) v.setCursor(undefined);
     state.run = r.run;
     state.version = version;
     state.shown = v.stats();
+    renderTimeline();
     invalidateBoard();
   } catch (e) {
     reportUnlessRestarted(e);
@@ -100,6 +104,7 @@ function frame(now) {
  * @param {boolean} [send]
  */
 export function setPlaying(on, send = true) {
+  if (on) followRun();
   state.playing = on;
   const b = byId('play', HTMLButtonElement);
   b.textContent = on ? '❚❚ Pause' : '▶ Play';
@@ -113,6 +118,7 @@ export function setPlaying(on, send = true) {
  */
 function once(op) {
   setPlaying(false, false);
+  followRun();
   return request(op).catch(reportUnlessRestarted);
 }
 
@@ -134,6 +140,7 @@ export function startLoop() {
   });
   state.rate = Number(speed.value);
   sendRate();
+  wireTimeline(setPlaying);
   document.addEventListener('keydown', (e) => {
     if (e.target instanceof Element && e.target.closest('input, select, textarea')) return;
     if (e.key === ' ') {

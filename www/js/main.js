@@ -14,6 +14,8 @@ import { fetchFrame, sendRate, setPlaying, startLoop } from './loop.js';
 import { sendData, startDataPanel } from './data-panel.js';
 import { startWhatIf } from './whatif/index.js';
 import { state } from './state.js';
+import { lessonAnswer, queryLesson, startTeaching } from './teach.js';
+import { setCursor } from './timeline.js';
 
 /** Shown when the watchdog replaced the worker. */
 const RESTARTED = 'The training worker stopped responding and was restarted; your settings were kept.';
@@ -39,6 +41,16 @@ const api = {
       await nextFrame();
     }
     throw new Error('the page did not catch up with the worker');
+  },
+  /** The open lesson's answer for the run on screen (null without a lesson). */
+  lessonAnswer: async () => lessonAnswer(),
+  /**
+   * Chooses a step on the timeline (null: follow the run) and waits until it is drawn.
+   * @param {number | null} step
+   */
+  async cursor(step) {
+    setCursor(step);
+    return api.settled();
   },
   /**
    * Finishes `n` episodes in the worker and waits until they are drawn.
@@ -167,10 +179,16 @@ async function main() {
       restart: async () => restart('asked by a test'),
     });
   }
+  // A lesson's link may leave out the config: the lesson's own run is the default.
+  const lesson = queryLesson();
+  if (lesson && !location.hash.replace(/^#/, '')) {
+    history.replaceState(null, '', `${location.pathname}${location.search}#${lesson.hash}`);
+  }
   startEngine(onRestart);
   state.wasmMemory = (await init()).memory;
   state.viewer = new Viewer();
   buildControls(afterConfigChange);
+  startTeaching();
   await fromHash();
   wireToolbar();
   startLoop();

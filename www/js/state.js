@@ -27,6 +27,18 @@
  * @property {number | null} agreement
  * @property {number} mask Bit a set when action a is available now.
  * @property {string[]} action_names
+ * @property {Band | null} band The band preset's bands (null for the market presets).
+ * @property {number} last_step The last step of the shown episode so far.
+ * @property {boolean} at_cursor These are the values at the step chosen on the timeline.
+ */
+
+/**
+ * `BandReport` (src/session/mod.rs): the learned band, the exact discrete-time optimum and
+ * the continuous-time law.
+ * @typedef {object} Band
+ * @property {number} learned
+ * @property {number} discrete_optimum
+ * @property {number} continuous_law
  */
 
 /**
