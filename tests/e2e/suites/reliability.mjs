@@ -56,8 +56,12 @@ export default async function (h) {
       // Two clicks while the worker trains: each must be answered within 1 s.
       for (const want of ['false', 'true']) {
         const t0 = Date.now();
-        await page.click('#play', { timeout: 1000 });
-        await page.waitForFunction((w) => document.querySelector('#play').getAttribute('aria-pressed') === w, want, { timeout: 1000 });
+        try {
+          await page.click('#play', { timeout: 1000 });
+          await page.waitForFunction((w) => document.querySelector('#play').getAttribute('aria-pressed') === w, want, { timeout: 1000 });
+        } catch (e) {
+          throw new Error(`${hash}: the click (→ ${want}) was not answered within 1 s: ${e.message.split('\n')[0]}`);
+        }
         worst.push(Date.now() - t0);
       }
       await page.waitForTimeout(500);
@@ -102,13 +106,16 @@ export default async function (h) {
     measurements.memory_run = {
       ms, episodes: s.episode, total_steps: s.total_steps,
       heap_bytes: samples.map((x) => x.heap),
-      page_wasm_bytes: last.pageWasm, worker_wasm_bytes: [first.workerWasm, last.workerWasm],
+      page_wasm_bytes: samples.map((x) => x.pageWasm),
+      worker_wasm_bytes: samples.map((x) => x.workerWasm),
     };
     assert.ok(s.episode > 20000, `the run passed the history cap (${s.episode} episodes)`);
-    // Flat: after the warm-up the page's heap (after GC) grows by < 4 MB, the wasm
-    // memories (which never shrink) not at all beyond one 64 KiB page per 10 s.
+    // Flat: after the warm-up the page's heap (after GC) grows by < 4 MB and each wasm
+    // memory (which never shrinks) by at most 1 MiB — room for one larger frame buffer,
+    // not for anything that grows with the run (a leak of that size per 45 s would show as
+    // several MiB in the five-minute run).
     assert.ok(last.heap - first.heap < 4 * 2 ** 20, `JS heap ${first.heap} → ${last.heap}`);
-    const allowance = 65536 * Math.ceil(ms / 10000);
+    const allowance = 2 ** 20;
     assert.ok(last.workerWasm - first.workerWasm <= allowance, `worker wasm ${first.workerWasm} → ${last.workerWasm}`);
     assert.ok(last.pageWasm - first.pageWasm <= allowance, `page wasm ${first.pageWasm} → ${last.pageWasm}`);
     assert.deepEqual(page.consoleErrors, []);
