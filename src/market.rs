@@ -4,7 +4,9 @@
 //! trader arrives: informed with probability λi (long when mark < oracle, short when
 //! mark > oracle, nothing when equal) or uninformed with probability λu = 1 − λi (long or
 //! short 50/50). The trade's USD size comes from the volume model with optional
-//! log-normal noise. The AMM itself and the operator's actions live elsewhere.
+//! log-normal noise. Optionally an arbitrageur also trades the mark to the oracle each step
+//! (`TraderConfig::arbitrageur`; the trade itself is `MarketCore`'s). The AMM itself and the
+//! operator's actions live elsewhere.
 
 use serde::{Deserialize, Serialize};
 
@@ -89,6 +91,9 @@ pub struct TraderConfig {
     pub volume: VolumeModel,
     /// σ of the log-normal size noise (0 = every trade has the model's size).
     pub size_noise: f64,
+    /// An arbitrageur trades the mark to the oracle, net of the fee, right after every
+    /// oracle move (before the step's trader; docs/lvr.md §3). It draws no random numbers.
+    pub arbitrageur: bool,
 }
 
 impl Default for TraderConfig {
@@ -97,6 +102,7 @@ impl Default for TraderConfig {
             informed_prob: 0.6,
             volume: VolumeModel::default(),
             size_noise: 0.5,
+            arbitrageur: false,
         }
     }
 }

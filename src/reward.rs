@@ -93,10 +93,34 @@ pub fn paper_reward(volume: f64, fee_rate: f64, tranche: f64) -> f64 {
 pub const PAPER_REWARD_PER_USD: f64 = DRIFT_FEE_RATE * TRANCHE;
 
 /// The parts of one step's cost-aware reward, kept apart so the page can show each term.
+/// `crate::money` splits them further by who paid whom.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct RewardParts {
-    /// Protocol's share of the trade fee (fee × tranche).
+    /// Protocol's share of the step's trade fees (fee × tranche), summed as
+    /// (`fee_uninformed` + `fee_informed`) + `fee_arbitrageur`.
     pub fee_income: f64,
+    /// Of `fee_income`: the share paid by an uninformed trader.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub fee_uninformed: f64,
+    /// Of `fee_income`: the share paid by an informed trader.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub fee_informed: f64,
+    /// Of `fee_income`: the share paid by the arbitrageur (`traders.arbitrageur`).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub fee_arbitrageur: f64,
+    /// Memo, not in `net()`: the AMM's loss to the informed trader's fill marked at the
+    /// oracle, (oracle − execution price)·base for a long (> 0 = the AMM lost).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub informed_loss: f64,
+    /// Memo, not in `net()`: the AMM's loss to the arbitrageur's fill marked at the oracle.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub arbitrageur_loss: f64,
+    /// Memo, not in `net()`: the loss-versus-rebalancing reference for this step, the
+    /// virtual pool's value 2·q·p before the oracle moved × (1 − e^(−σ²/8))
+    /// (docs/lvr.md; only with the arbitrageur on a GBM oracle, else 0).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub lvr_reference: f64,
     /// Adjustment cost paid (> 0) or earned (< 0) by a repeg or k update.
     pub adjustment_cost: f64,
     /// Funding the protocol received (> 0) or paid (< 0).
@@ -105,6 +129,12 @@ pub struct RewardParts {
     pub counterparty_pnl: f64,
     /// Operating overhead of an adjustment (transaction and operations, USD; ≥ 0).
     pub overhead: f64,
+}
+
+/// Whether a money-split field is zero: those are left out of the JSON (most are zero on
+/// most steps, and the page's frames carry whole trajectories).
+fn is_zero(v: &f64) -> bool {
+    *v == 0.0
 }
 
 impl RewardParts {

@@ -57,6 +57,81 @@ pub fn param_specs() -> Result<JsValue, JsError> {
     }))
 }
 
+/// The charts' palette (`charts::palette`), `[[name, "#rrggbb"], ...]`: the page sets each
+/// as the CSS variable `--c-<name>` for its HTML legends, so there is one palette.
+#[wasm_bindgen(js_name = chartPalette)]
+pub fn chart_palette() -> Result<JsValue, JsError> {
+    let named: Vec<(&str, String)> = crate::charts::palette::NAMED
+        .iter()
+        .map(|(n, c)| (*n, crate::charts::palette::hex(*c)))
+        .collect();
+    to_js(&named)
+}
+
+/// The shown episode's money split as the page shows it beside the stacked chart: each term
+/// (name, CSS colour name, USD), the net, the episode's summed reward, and the memo items.
+#[derive(Serialize)]
+struct SplitReport {
+    terms: Vec<(&'static str, &'static str, f64)>,
+    net: f64,
+    reward: f64,
+    informed_loss: f64,
+    arbitrageur_loss: f64,
+    lvr_reference: f64,
+}
+
+impl SplitReport {
+    fn of(view: &View<'_>) -> Self {
+        let total = crate::mdp::MoneySplit::total(view.trajectory);
+        let colours = crate::charts::split_colour_names();
+        SplitReport {
+            terms: crate::mdp::money::TERM_NAMES
+                .iter()
+                .zip(colours)
+                .zip(total.terms())
+                .map(|((n, c), v)| (*n, c, v))
+                .collect(),
+            net: total.net(),
+            reward: view.trajectory.iter().map(|s| s.reward).sum(),
+            informed_loss: total.informed_loss,
+            arbitrageur_loss: total.arbitrageur_loss,
+            lvr_reference: total.lvr_reference,
+        }
+    }
+}
+
+/// Plans the living curve's move (`trade`, `repeg` or `k`) on `view`.
+fn plan_curve(
+    view: &View<'_>,
+    kind: &str,
+    trade: f64,
+) -> Result<crate::charts::CurveAnimation, JsError> {
+    let kind = crate::charts::CurveMove::parse(kind)
+        .ok_or_else(|| JsError::new(&format!("unknown curve move {kind:?}: trade, repeg or k")))?;
+    crate::charts::curve_animation(view, kind, trade)
+        .ok_or_else(|| JsError::new("this move cannot be shown on the current market"))
+}
+
+/// Draws the living curve's move at `phase` on `#chart-curve`.
+fn draw_curve_move(
+    view: &View<'_>,
+    kind: &str,
+    phase: f64,
+    scale: f64,
+    trade: f64,
+) -> Result<(), JsError> {
+    let plan = plan_curve(view, kind, trade)?;
+    let backend =
+        CanvasBackend::new("chart-curve").ok_or_else(|| JsError::new("no canvas #chart-curve"))?;
+    let root = backend.into_drawing_area();
+    let look = crate::charts::Look {
+        scale,
+        annotate: false,
+    };
+    crate::charts::draw_curve_animation(&root, look, &plan, phase).map_err(js_err)?;
+    root.present().map_err(js_err)
+}
+
 /// A live training run for the page.
 #[wasm_bindgen]
 pub struct Playground {
@@ -532,5 +607,41 @@ impl Viewer {
     /// Draws the named charts of the held snapshot, as `Playground.draw` does.
     pub fn draw(&self, names: Vec<String>, scale: f64, trade: f64) -> Result<(), JsError> {
         draw_charts(&self.held()?.view_at(self.cursor), names, scale, trade)
+    }
+
+    /// The money split of the shown episode up to the timeline's step (what the stacked
+    /// chart draws), with its net and the summed reward.
+    #[wasm_bindgen(js_name = moneySplit)]
+    pub fn money_split(&self) -> Result<JsValue, JsError> {
+        to_js(&SplitReport::of(&self.held()?.view_at(self.cursor)))
+    }
+
+    /// The living curve's move `kind` (`trade`, `repeg`, `k`) on the market at the
+    /// timeline's step: before and after, cost, whether Drift's rules allow it, its text.
+    #[wasm_bindgen(js_name = curveMove)]
+    pub fn curve_move(&self, kind: &str, trade: f64) -> Result<JsValue, JsError> {
+        to_js(&plan_curve(
+            &self.held()?.view_at(self.cursor),
+            kind,
+            trade,
+        )?)
+    }
+
+    /// Draws the living curve's move `kind` at `phase` ∈ [0, 1] on `#chart-curve`.
+    #[wasm_bindgen(js_name = drawCurveMove)]
+    pub fn draw_curve_move(
+        &self,
+        kind: &str,
+        phase: f64,
+        scale: f64,
+        trade: f64,
+    ) -> Result<(), JsError> {
+        draw_curve_move(
+            &self.held()?.view_at(self.cursor),
+            kind,
+            phase,
+            scale,
+            trade,
+        )
     }
 }

@@ -5,22 +5,31 @@
 //! CSS pixel, so text and lines stay the same visual size on high-DPI canvases). Charts
 //! read data only; they never change the session.
 
+pub mod curve;
 pub mod data;
+pub mod palette;
 mod probe;
+mod split;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod svg;
+pub mod ticks;
 pub mod whatif;
 
+use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint};
 use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
+pub use curve::{curve_animation, draw_curve_animation, CurveAnimation, CurveMove};
+use palette::{diverging, BLUE, GREEN, GREY, GRID, INK, ORANGE, PURPLE, RED};
+pub use split::{money_split, split_colour_names};
+
 use crate::mdp::StepInfo;
 use crate::session::View;
 
 /// The charts, by the names the page and the CLI use.
-pub const CHART_NAMES: [&str; 7] = [
+pub const CHART_NAMES: [&str; 8] = [
     "curve",
     "prices",
     "convergence",
@@ -28,21 +37,47 @@ pub const CHART_NAMES: [&str; 7] = [
     "qtable",
     "interest",
     "money",
+    "split",
 ];
 
-/// A chart with linear f64 axes.
-type LinearChart<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+/// A chart with linear f64 axes whose ticks come from `ticks`.
+type LinearChart<'a, DB> = ChartContext<'a, DB, Cartesian2d<TickAxis, TickAxis>>;
+
+/// A linear f64 axis whose tick marks are `ticks::ticks`'s (plotters' own choice of ticks
+/// repeats labels on narrow ranges).
+pub struct TickAxis {
+    inner: RangedCoordf64,
+    ticks: Vec<f64>,
+}
+
+impl Ranged for TickAxis {
+    type FormatOption = DefaultFormatting;
+    type ValueType = f64;
+    fn map(&self, value: &f64, limit: (i32, i32)) -> i32 {
+        self.inner.map(value, limit)
+    }
+    fn key_points<Hint: KeyPointHint>(&self, hint: Hint) -> Vec<f64> {
+        if hint.weight().allow_light_points() {
+            Vec::new()
+        } else {
+            self.ticks.clone()
+        }
+    }
+    fn range(&self) -> std::ops::Range<f64> {
+        self.inner.range()
+    }
+}
+
+impl TickAxis {
+    fn new(range: std::ops::Range<f64>, ticks: &ticks::Ticks) -> Self {
+        Self {
+            inner: range.into(),
+            ticks: ticks.values.clone(),
+        }
+    }
+}
 
 type DrawResult<DB> = Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
-
-const INK: RGBColor = RGBColor(40, 44, 52);
-const GRID: RGBColor = RGBColor(225, 228, 232);
-const BLUE: RGBColor = RGBColor(31, 119, 180);
-const ORANGE: RGBColor = RGBColor(230, 126, 34);
-const GREEN: RGBColor = RGBColor(44, 160, 44);
-const RED: RGBColor = RGBColor(214, 39, 40);
-const PURPLE: RGBColor = RGBColor(148, 103, 189);
-const GREY: RGBColor = RGBColor(150, 150, 150);
 
 /// Draws chart `name` (one of `CHART_NAMES`); unknown names draw nothing.
 pub fn draw<DB: DrawingBackend>(
@@ -60,6 +95,7 @@ pub fn draw<DB: DrawingBackend>(
         "qtable" => q_table(area, snap, look),
         "interest" => interest(area, snap, look),
         "money" => money(area, snap, look),
+        "split" => money_split(area, snap, look),
         _ => Ok(()),
     }
 }
@@ -120,7 +156,7 @@ fn episode_frame<'a, DB: DrawingBackend>(
 ) -> Result<LinearChart<'a, DB>, DrawingAreaErrorKind<DB::ErrorType>> {
     let len = (snap.mdp.episode_len as f64).max(1.0);
     let (lo, hi) = range_of(values);
-    frame(area, title, look, 0.0..len, lo..hi, "step", y_desc)
+    frame_with(area, title, look, (0.0..len, true), lo..hi, "step", y_desc)
 }
 
 fn range_of(values: impl Iterator<Item = f64>) -> (f64, f64) {
@@ -148,7 +184,24 @@ fn frame<'a, DB: DrawingBackend>(
     x_desc: &str,
     y_desc: &str,
 ) -> Result<LinearChart<'a, DB>, DrawingAreaErrorKind<DB::ErrorType>> {
+    frame_with(area, title, look, (x, false), y, x_desc, y_desc)
+}
+
+/// `frame` with the x axis's ticks on whole numbers when `x.1` (steps, episodes). Both
+/// axes' ticks and labels come from `ticks::ticks`, so no label repeats.
+fn frame_with<'a, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, Shift>,
+    title: &str,
+    look: Look,
+    x: (std::ops::Range<f64>, bool),
+    y: std::ops::Range<f64>,
+    x_desc: &str,
+    y_desc: &str,
+) -> Result<LinearChart<'a, DB>, DrawingAreaErrorKind<DB::ErrorType>> {
     let scale = look.scale;
+    let (x, integer_x) = x;
+    let xt = ticks::ticks(x.start, x.end, 6, integer_x);
+    let yt = ticks::ticks(y.start, y.end, 6, false);
     area.fill(&WHITE)?;
     let mut builder = ChartBuilder::on(area);
     if look.annotate {
@@ -158,7 +211,9 @@ fn frame<'a, DB: DrawingBackend>(
         .margin(px(8.0, scale))
         .x_label_area_size(px(34.0, scale))
         .y_label_area_size(px(62.0, scale))
-        .build_cartesian_2d(x, y)?;
+        .build_cartesian_2d(TickAxis::new(x, &xt), TickAxis::new(y, &yt))?;
+    let x_label = |v: &f64| tick_label(&xt, *v);
+    let y_label = |v: &f64| tick_label(&yt, *v);
     chart
         .configure_mesh()
         .light_line_style(GRID)
@@ -168,13 +223,57 @@ fn frame<'a, DB: DrawingBackend>(
         .axis_desc_style(font(scale, 12.0))
         .x_desc(x_desc)
         .y_desc(y_desc)
-        .x_labels(6)
-        .y_labels(6)
-        .x_label_formatter(&|v| format!("{v:.0}"))
-        .y_label_formatter(&|v| short(*v))
+        .x_label_formatter(&x_label)
+        .y_label_formatter(&y_label)
         .draw()?;
     Ok(chart)
 }
+
+/// The label of tick value `v` (one of `t.values`; anything else is formatted compactly).
+fn tick_label(t: &ticks::Ticks, v: f64) -> String {
+    t.values
+        .iter()
+        .position(|x| *x == v)
+        .map_or_else(|| short(v), |i| t.labels[i].clone())
+}
+
+/// Says in the middle of a chart what will appear there and how to start, when it has
+/// nothing to show yet (centred by the backend: no text measurement).
+fn empty_note<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    look: Look,
+    lines: &[&str],
+) -> DrawResult<DB> {
+    let scale = look.scale;
+    let (w, h) = area.dim_in_pixel();
+    let size = 13.0 * scale;
+    let style = ("sans-serif", size)
+        .into_font()
+        .color(&INK)
+        .pos(Pos::new(HPos::Center, VPos::Center));
+    let top = h as f64 / 2.0 - size * 0.75 * (lines.len() as f64 - 1.0);
+    for (i, line) in lines.iter().enumerate() {
+        let y = (top + i as f64 * size * 1.5) as i32;
+        area.draw(&Text::new(
+            line.to_string(),
+            (w as i32 / 2, y),
+            style.clone(),
+        ))?;
+    }
+    Ok(())
+}
+
+/// The note of the charts that follow the current episode, before its first step.
+const EPISODE_EMPTY: [&str; 2] = [
+    "This chart follows the current episode step by step.",
+    "Press Play, Step or Episode to start.",
+];
+
+/// The note of the charts over episodes, before the first episode ends.
+const HISTORY_EMPTY: [&str; 2] = [
+    "One point per finished episode appears here.",
+    "Press Play or Episode to train.",
+];
 
 /// Compact number labels: 1.2k, 3.4M, 0.012.
 pub fn short(v: f64) -> String {
@@ -301,6 +400,9 @@ pub fn prices<DB: DrawingBackend>(
     let traj = snap.trajectory;
     let values = traj.iter().flat_map(|s| [s.mark, s.oracle]);
     let mut chart = episode_frame(area, snap, look, "Mark vs oracle", "price (USD)", values)?;
+    if traj.len() <= 1 {
+        return empty_note(area, look, &EPISODE_EMPTY);
+    }
     labelled_line(&mut chart, along(traj, |s| s.oracle), GREY, "oracle", scale)?;
     labelled_line(&mut chart, along(traj, |s| s.mark), BLUE, "mark", scale)?;
     // A k update is an adjustment that moved √k and left the peg; every other adjustment
@@ -380,6 +482,9 @@ pub fn convergence<DB: DrawingBackend>(
         .x_label_formatter(&|v| format!("{v:.0}"))
         .y_label_formatter(&|v| format!("{v:.0e}"))
         .draw()?;
+    if n == 0 {
+        return empty_note(area, look, &HISTORY_EMPTY);
+    }
     let st = stride(n, 1500);
     chart
         .draw_series(LineSeries::new(
@@ -433,15 +538,18 @@ pub fn returns<DB: DrawingBackend>(
     let w = (n / 20).clamp(1, 500);
     let ma = moving_average(&h.episode_return, w);
     let (lo, hi) = range_of(h.episode_return.iter().copied());
-    let mut chart = frame(
+    let mut chart = frame_with(
         area,
         "Episode return",
         look,
-        first..(first + n.max(1) as f64),
+        (first..(first + n.max(1) as f64), true),
         lo..hi,
         "episode",
         "return",
     )?;
+    if n == 0 {
+        return empty_note(area, look, &HISTORY_EMPTY);
+    }
     let st = stride(n, 1500);
     chart
         .draw_series(
@@ -470,17 +578,6 @@ pub fn returns<DB: DrawingBackend>(
         .label(format!("moving average ({w})"))
         .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], RED.stroke_width(2)));
     legend(&mut chart, look)
-}
-
-/// Colour of a value on a diverging scale (red < 0 < green), `t` in [−1, 1].
-fn diverging(t: f64) -> RGBColor {
-    let t = t.clamp(-1.0, 1.0);
-    let mix = |a: u8, b: u8, f: f64| (a as f64 + (b as f64 - a as f64) * f).round() as u8;
-    if t < 0.0 {
-        RGBColor(mix(247, 214, -t), mix(247, 96, -t), mix(247, 77, -t))
-    } else {
-        RGBColor(mix(247, 26, t), mix(247, 152, t), mix(247, 80, t))
-    }
 }
 
 /// Short label of action `a` for the heat map.
@@ -652,6 +749,9 @@ pub fn interest<DB: DrawingBackend>(
         .flat_map(|s| [s.open_interest_long, -s.open_interest_short, s.net_base]);
     let title = "Open interest (base units)";
     let mut chart = episode_frame(area, snap, look, title, "base", values)?;
+    if traj.len() <= 1 {
+        return empty_note(area, look, &EPISODE_EMPTY);
+    }
     labelled_line(
         &mut chart,
         along(traj, |s| s.open_interest_long),
@@ -702,6 +802,9 @@ pub fn money<DB: DrawingBackend>(
         .copied();
     let title = "Protocol money (USD, change over the episode)";
     let mut chart = episode_frame(area, snap, look, title, "USD", values)?;
+    if traj.len() <= 1 {
+        return empty_note(area, look, &EPISODE_EMPTY);
+    }
     let line = |v: &[f64]| {
         v.iter()
             .enumerate()

@@ -24,7 +24,7 @@ pub const PALETTE: [RGBColor; 8] = [
     PURPLE,
     GREY,
     INK,
-    RGBColor(23, 190, 207),
+    super::palette::SKY,
 ];
 
 fn color(i: usize) -> RGBColor {
@@ -284,7 +284,8 @@ pub fn heatmap<DB: DrawingBackend>(
         } else {
             let t = if hi > lo { (v - lo) / (hi - lo) } else { 1.0 };
             let mix = |a: u8, b: u8| (a as f64 + (b as f64 - a as f64) * t).round() as u8;
-            RGBColor(mix(239, 31), mix(243, 119), mix(255, 180))
+            let end = BLUE;
+            RGBColor(mix(239, end.0), mix(243, end.1), mix(255, end.2))
         }
     };
     for j in 0..ny {

@@ -427,6 +427,10 @@ pub static PARAMS: &[Param] = &[
         .group(Group::Traders)
         .help("σ of the log-normal noise on each trade's size (mean 1).")
         .shown(),
+    flag("traders.arbitrageur", "arbitrageur (mark → oracle each step)", flag_field!(traders.arbitrageur))
+        .group(Group::Traders)
+        .help("After every oracle move an arbitrageur trades the mark to the oracle, net of the fee (docs/lvr.md).")
+        .shown(),
     // Market.
     float("market.sqrt_k", "√k — liquidity depth", num_field!(market.sqrt_k))
         .range(10.0, 1e12, 0.01)

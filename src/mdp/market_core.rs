@@ -9,7 +9,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::amm::{self, Amm, AmmError, AmmInit, AmmRules, Side, TRANCHE};
+use crate::amm::{self, Amm, AmmError, AmmInit, AmmRules, Fill, Side, TRANCHE};
 use crate::market::{Oracle, OracleConfig, TraderConfig, TraderKind};
 use crate::reward::RewardParts;
 use crate::rng::SimRng;
@@ -164,6 +164,17 @@ pub struct MarketCore {
     last: StepInfo,
 }
 
+/// The AMM's loss to a fill marked at the oracle: the trader's gain, base·oracle − quote
+/// for a long and quote − base·oracle for a short (fees excluded; docs/lvr.md §1).
+#[inline]
+fn loss_at_oracle(side: Side, fill: &Fill, oracle: f64) -> f64 {
+    let at_oracle = fill.base_filled * oracle;
+    match side {
+        Side::Long => at_oracle - fill.quote_filled,
+        Side::Short => fill.quote_filled - at_oracle,
+    }
+}
+
 /// What the market half of a step did (the preset adds its action's cost and reward).
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct MarketMove {
@@ -289,21 +300,41 @@ impl MarketCore {
         let mut mv = MarketMove::default();
         let oracle_before = self.oracle.price();
         let net_before = self.amm.net_base();
+        let arbitrageur = self.traders.arbitrageur;
+        // The virtual pool (b base, q·p USD) valued at the mark before the oracle moves.
+        let pool_before = if arbitrageur {
+            2.0 * self.amm.quote_reserve() * self.amm.peg()
+        } else {
+            0.0
+        };
         self.oracle.step(&self.oracle_cfg, rng);
+        if arbitrageur {
+            self.arbitrage(pool_before, &mut mv);
+        }
         let mark = self.amm.mark_price();
         if let Some(order) = self
             .traders
             .arrive(mark, self.oracle.price(), self.amm.sqrt_k(), rng)
         {
             if let Ok(fill) = self.amm.trade_quote(order.side, order.quote) {
-                mv.parts.fee_income = fill.fee * TRANCHE;
+                let share = fill.fee * TRANCHE;
                 mv.trade = match order.side {
                     Side::Long => fill.quote_filled,
                     Side::Short => -fill.quote_filled,
                 };
                 mv.informed = order.kind == TraderKind::Informed;
+                if mv.informed {
+                    mv.parts.fee_informed = share;
+                    mv.parts.informed_loss = loss_at_oracle(order.side, &fill, self.oracle.price());
+                } else {
+                    mv.parts.fee_uninformed = share;
+                }
             }
         }
+        // The same grouping as `RewardParts::fee_income` documents (bit for bit the one
+        // trader's share when the arbitrageur is off).
+        mv.parts.fee_income =
+            (mv.parts.fee_uninformed + mv.parts.fee_informed) + mv.parts.fee_arbitrageur;
         if funding {
             let (m, o) = (self.amm.mark_price(), self.oracle.price());
             let rate = if self.mdp.funding_clamp {
@@ -318,6 +349,32 @@ impl MarketCore {
             mv.parts.counterparty_pnl = -net_before * (self.oracle.price() - oracle_before);
         }
         mv
+    }
+
+    /// The arbitrageur (`traders.arbitrageur`), right after the oracle moved: it trades the
+    /// mark to the oracle net of the fee, i.e. up to oracle/(1 + f) from below or down to
+    /// oracle/(1 − f) from above, and not at all within that band (docs/lvr.md §3). Records
+    /// its fee share, its gain at the oracle (the AMM's loss) and, on a GBM oracle, the
+    /// loss-versus-rebalancing reference of the virtual pool worth `pool_before` USD before
+    /// the move (docs/lvr.md §2).
+    fn arbitrage(&mut self, pool_before: f64, mv: &mut MarketMove) {
+        let oracle = self.oracle.price();
+        if self.oracle_cfg.series.is_empty() {
+            let s = self.oracle_cfg.volatility;
+            mv.parts.lvr_reference = -pool_before * libm::expm1(-s * s / 8.0);
+        }
+        let (mark, f) = (self.amm.mark_price(), self.amm.fee_rate());
+        let (side, target) = if mark * (1.0 + f) < oracle {
+            (Side::Long, oracle / (1.0 + f))
+        } else if mark * (1.0 - f) > oracle {
+            (Side::Short, oracle / (1.0 - f))
+        } else {
+            return;
+        };
+        if let Ok(fill) = self.amm.trade_to_price(target) {
+            mv.parts.fee_arbitrageur = fill.fee * TRANCHE;
+            mv.parts.arbitrageur_loss = loss_at_oracle(side, &fill, oracle);
+        }
     }
 
     /// Records the step that just happened as `last`.

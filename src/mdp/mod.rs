@@ -1,6 +1,6 @@
 //! Markov decision processes: the `Env` interface the learners drive and its
 //! implementations — one type per market preset over a shared market core (`paper`,
-//! `control` on `market_core`, selected through `preset`), the stylised repeg band (`band`),
+//! `control` on `market_core`, selected through `preset`; its money split in `money`), the stylised repeg band (`band`),
 //! and an explicit tabular MDP (`tabular`) whose exact solution is known, used to test
 //! learners.
 //!
@@ -10,12 +10,14 @@
 pub mod band;
 pub mod control;
 pub mod market_core;
+pub mod money;
 pub mod paper;
 pub mod preset;
 pub mod tabular;
 
 pub use control::{ControlAction, ControlEnv};
 pub use market_core::{EnvError, MarketConfig, MarketCore, MdpConfig, StepInfo};
+pub use money::MoneySplit;
 pub use paper::{PaperAction, PaperEnv};
 pub use preset::{BandScenario, Preset, PresetInputs, Scenario};
 pub use tabular::TabularMdp;

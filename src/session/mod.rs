@@ -209,6 +209,8 @@ impl Session {
         View {
             mdp: self.config.mdp,
             amm: self.env().market().map(|m| m.amm().state()),
+            oracle: self.env().market().map_or(0.0, |m| m.oracle_price()),
+            rules: self.config.market.rules,
             trajectory: self.shown_trajectory(),
             history: &self.diag.history,
             q: self.train.agent.q(),

@@ -4,7 +4,7 @@
 
 use crate::config::Config;
 use crate::learn::{evaluate, EvalTable, Model, Policy, QLearner};
-use crate::mdp::{Scenario, StepInfo};
+use crate::mdp::{MoneySplit, Scenario, StepInfo};
 use crate::rng::SimRng;
 
 /// The policies a run is compared with, in report order: the baselines (static, the v1-style
@@ -102,16 +102,19 @@ pub fn rollout(
 }
 
 /// Header of `trajectory_csv`.
-pub const CSV_HEADER: &str = "step,oracle,mark,terminal,peg,sqrt_k,net_base,open_interest_long,open_interest_short,total_fee,fee_pool,action,adjusted,trade,informed,fee_income,adjustment_cost,funding,counterparty_pnl,overhead,reward";
+pub const CSV_HEADER: &str = "step,oracle,mark,terminal,peg,sqrt_k,net_base,open_interest_long,open_interest_short,total_fee,fee_pool,action,adjusted,trade,informed,fee_income,adjustment_cost,funding,counterparty_pnl,overhead,reward,fee_uninformed,fee_informed,fee_arbitrageur,funding_received,funding_paid,informed_loss,arbitrageur_loss,lvr_reference";
 
-/// A trajectory as CSV, one row per step.
+/// A trajectory as CSV, one row per step. The columns after `reward` are the step's money
+/// split (`MoneySplit`: fee shares by payer, funding received and paid) and its memo items
+/// (losses at the oracle to informed flow and to the arbitrageur, the LVR reference).
 pub fn trajectory_csv(rows: &[StepInfo]) -> String {
     let mut out = String::with_capacity(64 * (rows.len() + 1));
     out.push_str(CSV_HEADER);
     out.push('\n');
     for (i, r) in rows.iter().enumerate() {
         let p = &r.parts;
-        let cells: [String; 21] = [
+        let m = MoneySplit::of(p);
+        let cells: [String; 29] = [
             i.to_string(),
             r.oracle.to_string(),
             r.mark.to_string(),
@@ -133,6 +136,14 @@ pub fn trajectory_csv(rows: &[StepInfo]) -> String {
             p.counterparty_pnl.to_string(),
             p.overhead.to_string(),
             r.reward.to_string(),
+            m.fee_uninformed.to_string(),
+            m.fee_informed.to_string(),
+            m.fee_arbitrageur.to_string(),
+            m.funding_received.to_string(),
+            m.funding_paid.to_string(),
+            m.informed_loss.to_string(),
+            m.arbitrageur_loss.to_string(),
+            m.lvr_reference.to_string(),
         ];
         out.push_str(&cells.join(","));
         out.push('\n');

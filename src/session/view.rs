@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::diagnostics::{History, QComparison};
-use crate::amm::AmmState;
+use crate::amm::{AmmRules, AmmState};
 use crate::config::Config;
 use crate::learn::model::ViReport;
 use crate::mdp::{MdpConfig, StepInfo};
@@ -16,6 +16,10 @@ pub struct View<'a> {
     pub mdp: MdpConfig,
     /// The AMM now (none for the band model).
     pub amm: Option<AmmState>,
+    /// The oracle price now (0 without a market).
+    pub oracle: f64,
+    /// The market's fee-pool and size rules (what the living curve checks a move against).
+    pub rules: AmmRules,
     /// The shown episode (current, or the last one right after an episode ends).
     pub trajectory: &'a [StepInfo],
     pub history: &'a History,
@@ -102,6 +106,7 @@ impl Snapshot {
             v.amm = self
                 .amm
                 .map(|a| super::episode::amm_at(&self.trajectory[i], a.fee_rate));
+            v.oracle = self.trajectory[i].oracle;
         }
         v
     }
@@ -111,6 +116,8 @@ impl Snapshot {
         View {
             mdp: self.config.mdp,
             amm: self.amm,
+            oracle: self.oracle,
+            rules: self.config.market.rules,
             trajectory: &self.trajectory,
             history: &self.history,
             q: &self.q,

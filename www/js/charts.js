@@ -1,14 +1,18 @@
 // The simulator's board: canvas sizing, drawing the charts (the page's wasm Viewer draws
 // the last frame the training worker posted), the status line under the toolbar, and PNG
 // export of any chart.
-// For: turning the current run into pixels and text. Not for: advancing the run (loop.js)
-// or the Data panel's analyses (data-panel.js), which reuses `sizeCanvas` and `wirePng`.
-import { byId, download, fmt } from './dom.js';
+// The engine's palette becomes the CSS variables of the HTML legends, and the money split's
+// numbers are written beside its stacked chart.
+// For: turning the current run into pixels and text. Not for: advancing the run (loop.js),
+// the Data panel's analyses (data-panel.js), which reuses `sizeCanvas` and `wirePng`, or
+// the living curve's animation (curve-anim.js, which owns the curve while it runs).
+import { chartPalette } from '../pkg/damm.js';
+import { byId, download, esc, fmt } from './dom.js';
 import { state, viewer } from './state.js';
 import { renderLesson } from './teach.js';
 
 /** The simulator's charts; each draws on `#chart-<name>`. */
-export const CHARTS = ['curve', 'prices', 'convergence', 'returns', 'qtable', 'interest', 'money'];
+export const CHARTS = ['curve', 'prices', 'convergence', 'returns', 'qtable', 'interest', 'money', 'split'];
 
 /**
  * Sizes a canvas's backing store to its CSS size × the device pixel ratio.
@@ -26,7 +30,7 @@ export function sizeCanvas(canvas) {
 }
 
 /** The curve chart's trade size (USD); anything invalid draws no trade. */
-function tradeSize() {
+export function tradeSize() {
   const v = Number(byId('trade-size', HTMLInputElement).value);
   return Number.isFinite(v) && v >= 0 ? v : 0;
 }
@@ -53,12 +57,16 @@ export function drawBoard(budget = DRAW_BUDGET_MS) {
   // The projector layout draws the charts' text and lines half as large again.
   const scale = (window.devicePixelRatio || 1) * (document.documentElement.classList.contains('projector') ? 1.5 : 1);
   const trade = tradeSize();
+  applyPalette();
   while (owed.size > 0) {
     const name = CHARTS[next];
     next = (next + 1) % CHARTS.length;
     if (!owed.delete(name)) continue;
+    // The living curve's animation draws the curve while it runs.
+    if (name === 'curve' && state.curveAnim) continue;
     sizeCanvas(byId(`chart-${name}`, HTMLCanvasElement));
     viewer().draw([name], scale, trade);
+    if (name === 'split') renderSplit();
     if (performance.now() - t0 >= budget) break;
   }
   if (owed.size === 0) {
@@ -68,6 +76,50 @@ export function drawBoard(budget = DRAW_BUDGET_MS) {
   }
   renderStatus();
   if (owed.size === 0) renderLesson();
+}
+
+let paletteApplied = false;
+
+/** Sets the engine's chart palette as the CSS variables `--c-<name>` (once). */
+function applyPalette() {
+  if (paletteApplied) return;
+  paletteApplied = true;
+  /** @type {[string, string][]} */
+  const named = chartPalette();
+  for (const [name, hex] of named) document.documentElement.style.setProperty(`--c-${name}`, hex);
+}
+
+/**
+ * The engine's money split of the shown episode (`Viewer.moneySplit()`).
+ * @typedef {object} SplitReport
+ * @property {[string, string, number][]} terms Name, colour name, USD.
+ * @property {number} net
+ * @property {number} reward The episode's rewards summed.
+ * @property {number} informed_loss
+ * @property {number} arbitrageur_loss
+ * @property {number} lvr_reference
+ */
+
+/** Writes the split's legend (once) and its numbers beside the stacked chart. */
+function renderSplit() {
+  /** @type {SplitReport} */
+  const r = viewer().moneySplit();
+  const key = byId('split-key', HTMLElement);
+  if (!key.childElementCount) {
+    key.innerHTML = r.terms.map(([name, colour]) => `<i class="${colour} band"></i>${esc(name)}`).join(' ')
+      + ' <i class="ink"></i>net';
+  }
+  const usd = (/** @type {number} */ v) => fmt(Math.round(v));
+  const item = (/** @type {string} */ term, /** @type {string} */ label, /** @type {number} */ v) =>
+    `<span data-term="${term}" data-value="${v}">${esc(label)} <b>${usd(v)}</b></span>`;
+  const parts = r.terms.filter(([, , v]) => v !== 0).map(([name, , v]) => item(name, name, v));
+  parts.push(item('net', 'net', r.net));
+  if (r.informed_loss !== 0) parts.push(item('informed_loss', 'memo: loss to informed flow at the oracle', r.informed_loss));
+  if (r.arbitrageur_loss !== 0) {
+    parts.push(item('arbitrageur_loss', 'memo: loss to the arbitrageur at the oracle', r.arbitrageur_loss));
+    parts.push(item('lvr_reference', 'LVR reference', r.lvr_reference));
+  }
+  byId('split-numbers', HTMLElement).innerHTML = parts.join(' ');
 }
 
 /** The status line and the note under the curve chart. */

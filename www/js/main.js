@@ -9,6 +9,7 @@ import init, { Viewer } from '../pkg/damm.js';
 import { buildControls, syncControls } from './controls.js';
 import { download, byId } from './dom.js';
 import { invalidateBoard, wirePng } from './charts.js';
+import { wireCurveAnimation } from './curve-anim.js';
 import { LOAD_DEADLINE_MS, Restarted, request, restart, startEngine } from './engine.js';
 import { fetchFrame, sendRate, setPlaying, startLoop } from './loop.js';
 import { sendData, startDataPanel } from './data-panel.js';
@@ -157,6 +158,7 @@ function wireToolbar() {
     exportFile('json', 'damm-run.json', 'application/json').catch(ignoreRestart);
   });
   byId('trade-size', HTMLInputElement).addEventListener('input', invalidateBoard);
+  wireCurveAnimation();
   wirePng('#board');
   window.addEventListener('hashchange', () => {
     if (location.hash.replace(/^#/, '') !== state.hash) fromHash().catch(ignoreRestart);

@@ -78,6 +78,18 @@
  * @property {number} lastFrameMs Time of the last frame.
  * @property {number} lastRecommendMs Time of the last recommendation refresh.
  * @property {Record<string, (...args: any[]) => Promise<any>>} api Awaitable helpers (main.js).
+ * @property {CurveAnim | null} curveAnim The living curve's move on screen (curve-anim.js), or null.
+ */
+
+/**
+ * The living curve's move on screen: what, how far (0..1), its text and cost (engine's).
+ * @typedef {object} CurveAnim
+ * @property {string} kind 'trade', 'repeg' or 'k'.
+ * @property {number} phase
+ * @property {string} text
+ * @property {number} cost USD to the protocol (> 0 paid); for a trade, minus its fee.
+ * @property {boolean} allowed Whether Drift's rules allow the move now.
+ * @property {number} frames Animation frames drawn.
  */
 
 /** @type {PageState} */
@@ -107,6 +119,7 @@ export const state = {
   lastFrameMs: 0,
   lastRecommendMs: 0,
   api: {},
+  curveAnim: null,
 };
 
 /** The page's Viewer; the page creates it before wiring anything that calls this. */

@@ -587,6 +587,8 @@ fn cmd_train(args: &TrainArgs) -> CliResult<ExitCode> {
         "band": snap.band,
         "policy": snap.policy,
         "visits": snap.visits,
+        // Where the money of the shown episode went (the trajectory's money split).
+        "money": damm::mdp::MoneySplit::total(&snap.trajectory),
         "history": {
             "first_episode": h.first_episode,
             "episode_return": h.episode_return,

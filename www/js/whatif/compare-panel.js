@@ -113,7 +113,8 @@ export function diff(pin) {
 function renderList() {
   const ul = byId('pin-list', HTMLUListElement);
   ul.replaceChildren();
-  const colors = ['#e67e22', '#2ca02c', '#9467bd'];
+  // The engine's palette (charts::palette via --c-<name>), as charts::whatif::PALETTE[1..4].
+  const colors = ['var(--c-orange)', 'var(--c-green)', 'var(--c-purple)'];
   pins().forEach((p, i) => {
     const li = document.createElement('li');
     li.dataset.pin = String(i);
