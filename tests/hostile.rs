@@ -9,9 +9,8 @@
 //! every input kept under `tests/fixtures/fuzz/`, so what the fuzzer found stays fixed.
 #![cfg(not(target_arch = "wasm32"))]
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 use std::time::{Duration, Instant};
 
 use damm::amm::ops::{self, Script};
@@ -44,21 +43,9 @@ fn owned<T: Copy>(rows: &[(T, &str)]) -> Vec<(T, String)> {
 // ---------------------------------------------------------------------------------------
 // The CLI.
 
-fn damm(args: &[&str], stdin: Option<&str>) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_damm"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut pipe = child.stdin.take().unwrap();
-    if let Some(s) = stdin {
-        pipe.write_all(s.as_bytes()).unwrap();
-    }
-    drop(pipe);
-    child.wait_with_output().unwrap()
-}
+#[path = "common/cli.rs"]
+mod cli_runner;
+use cli_runner::damm;
 
 fn tmp(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("damm-hostile-{}", std::process::id()));
