@@ -189,3 +189,30 @@ proptest! {
         }
     }
 }
+
+/// The funding payout stops at P = F/2 exactly, even when P is many orders of magnitude
+/// above F (where P + (F/2 − P) would round away from F/2; the case proptest found).
+#[test]
+fn funding_payout_stops_exactly_at_the_floor_of_a_large_pool() {
+    let mut amm = Amm::new(&AmmInit {
+        base_reserve: 1e6,
+        quote_reserve: 1e6,
+        peg: 1.0,
+        fee_rate: 0.0,
+        net_base: 0.0,
+        sqrt_k: None,
+        total_fee: 15_271.112_073_694_512,
+        fee_pool: 4.4e12,
+        rules: AmmRules::default(),
+    })
+    .unwrap();
+    amm.trade_base(Side::Long, 1e3).unwrap();
+    let before = amm.fee_pool();
+    // Longs are owed 1e3 × 1e12 = 1e15, far more than the spendable pool.
+    let received = amm.settle_funding(-1e12).unwrap();
+    assert_eq!(amm.fee_pool(), 0.5 * amm.total_fee());
+    assert_eq!(received, amm.fee_pool() - before);
+    // Already at the floor: nothing more is paid.
+    assert_eq!(amm.settle_funding(-1.0).unwrap(), 0.0);
+    assert_eq!(amm.fee_pool(), 0.5 * amm.total_fee());
+}

@@ -741,12 +741,16 @@ impl Amm {
     /// Returns the signed amount the protocol received.
     pub fn settle_funding(&mut self, rate: f64) -> Result<f64, AmmError> {
         finite("funding rate", rate)?;
-        let mut received = self.net_base * rate;
-        if received < 0.0 {
-            let cap = self.spendable().max(0.0);
-            received = received.max(-cap);
-        }
-        self.fee_pool += received;
+        let received = self.net_base * rate;
+        let after = if received < 0.0 {
+            // Clamp the pool itself, not the payout: P + (F/2 − P) rounds away from F/2 when
+            // P ≫ F, and the floor must hold exactly. A pool already below F/2 pays nothing.
+            (self.fee_pool + received).max((TRANCHE * self.total_fee).min(self.fee_pool))
+        } else {
+            self.fee_pool + received
+        };
+        let received = after - self.fee_pool;
+        self.fee_pool = after;
         Ok(received)
     }
 
