@@ -18,7 +18,8 @@ use crate::wasm::{js_err, to_js, Playground};
 
 /// A run trained to its configured episodes and evaluated, step by step so the page can show
 /// progress: `train` in chunks until `trained() == target()`, then `report`. The same steps
-/// as `damm eval --url` (train, Q*, evaluate), so the same numbers.
+/// as `damm eval --url` and a sweep row (`Session::for_answer`, `final_q_star`, evaluate),
+/// so the same numbers.
 #[wasm_bindgen]
 pub struct Evaluation {
     session: Session,
@@ -32,7 +33,7 @@ impl Evaluation {
     pub fn from_hash(hash: &str) -> Result<Evaluation, JsError> {
         let cfg = Config::from_hash(hash).map_err(js_err)?;
         Ok(Self {
-            session: Session::new(cfg).map_err(js_err)?,
+            session: Session::for_answer(cfg).map_err(js_err)?,
             table: None,
         })
     }
@@ -61,7 +62,7 @@ impl Evaluation {
             return Err(JsError::new("the run is not trained to learn.episodes yet"));
         }
         if self.table.is_none() {
-            self.session.compute_q_star();
+            self.session.final_q_star();
             self.table = Some(self.session.evaluate());
         }
         let table = self

@@ -486,6 +486,8 @@ fn sweep_shards_merge_to_the_unsharded_result_and_rows_match_eval() {
         assert_eq!(p["net"], q["net"]);
         assert_eq!(p["adjustments"], q["adjustments"]);
     }
+    // Q* too: both compute the final Q* by the same procedure (`Session::final_q_star`).
+    assert_eq!(row["q_relative_error"], e["q_comparison"]["relative_error"]);
     // An overlapping shard set is refused.
     let out = damm(
         &[

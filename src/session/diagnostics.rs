@@ -146,6 +146,15 @@ impl Diagnostics {
         self.q_star_to(agent, model, discount, None)
     }
 
+    /// Q*_model from a cold start (Q = 0) to the full tolerance, 1e-10 of max(‖Q‖∞, 1) with
+    /// Q the learner's table, and Q compared with it: one procedure whatever Q*s came
+    /// before, so an answer's last digits do not depend on `learn.qstar_every`
+    /// (docs/value-iteration.md §4).
+    pub fn final_q_star(&mut self, agent: &QLearner, model: &Model, discount: f64) -> QComparison {
+        self.q_star = None;
+        self.q_star_to(agent, model, discount, None)
+    }
+
     /// The Q* of the training cadence (`learn.qstar_every`): warm-started from the last
     /// Q*, and stopped once Q* is known well enough to report ‖Q − Q*‖∞ to
     /// [`CADENCE_ACCURACY`] of itself. After a sweep that changed no entry by more than δ,

@@ -35,6 +35,8 @@ pub struct Session {
     action_labels: Vec<String>,
     /// Band preset: (exact discrete-time optimal band, continuous-time law).
     band_exact: Option<(f64, f64)>,
+    /// A run for an answer (`Session::for_answer`): no per-episode diagnostics.
+    quiet: bool,
 }
 
 /// The band preset's answer: the band read off Q beside the exact discrete-time optimum of
@@ -68,6 +70,19 @@ impl Session {
             config,
             action_labels,
             band_exact,
+            quiet: false,
+        })
+    }
+
+    /// A run kept only for its answer (a sweep point, `damm eval`, the page's evaluation):
+    /// it learns exactly as `new`'s run does (the same Q, visits and model, step for step),
+    /// but keeps no per-episode diagnostics: no history, no greedy-change counts and no Q*
+    /// cadence (`learn.qstar_every` is ignored), none of which the answer reads. Its Q* is
+    /// `final_q_star`'s.
+    pub fn for_answer(config: Config) -> Result<Self, ConfigError> {
+        Ok(Self {
+            quiet: true,
+            ..Self::new(config)?
         })
     }
 
@@ -125,6 +140,9 @@ impl Session {
     }
 
     fn end_episode(&mut self, ret: f64, max_dq: f64) {
+        if self.quiet {
+            return;
+        }
         self.diag.end_episode(&self.train.agent, ret, max_dq);
         let every = self.config.learn.qstar_every;
         if every > 0 && self.train.episode % every == 0 {
@@ -148,6 +166,17 @@ impl Session {
     /// Recomputes Q*_model by value iteration (warm-started) and compares Q with it.
     pub fn compute_q_star(&mut self) -> QComparison {
         self.diag.compute_q_star(
+            &self.train.agent,
+            &self.train.model,
+            self.config.learn.discount,
+        )
+    }
+
+    /// Q*_model for an answer (a sweep row, `damm eval`, the page's evaluation): value
+    /// iteration from Q = 0 to the full tolerance, so it depends only on the model and the
+    /// learner's Q, never on when earlier Q*s were computed (docs/value-iteration.md §4).
+    pub fn final_q_star(&mut self) -> QComparison {
+        self.diag.final_q_star(
             &self.train.agent,
             &self.train.model,
             self.config.learn.discount,
@@ -279,6 +308,51 @@ mod tests {
         b.advance(3_000);
         assert_eq!(a.agent().q(), b.agent().q());
         assert_eq!(a.history().episode_return, b.history().episode_return);
+    }
+
+    #[test]
+    fn an_answer_learns_the_same_q_and_its_q_star_ignores_the_cadence() {
+        let cfg = |every: u32| {
+            let mut c = Config {
+                seed: 9,
+                ..Config::default()
+            };
+            c.learn.qstar_every = every;
+            c
+        };
+        let bits =
+            |s: &Session| -> Vec<u64> { s.q_star().unwrap().iter().map(|x| x.to_bits()).collect() };
+        let mut answer = Session::for_answer(cfg(7)).unwrap();
+        answer.advance_episodes(300);
+        assert!(answer.history().episode_return.is_empty());
+        assert!(answer.q_star().is_none(), "no Q* cadence in an answer");
+        let a = answer.final_q_star();
+        for every in [0, 7, 100] {
+            let mut full = Session::new(cfg(every)).unwrap();
+            full.advance_episodes(300);
+            assert_eq!(full.agent().q(), answer.agent().q());
+            assert_eq!(full.agent().visits(), answer.agent().visits());
+            assert_eq!(full.model().tries(), answer.model().tries());
+            assert_eq!(full.evaluate(), answer.evaluate());
+            assert_eq!(full.history().episode_return.len(), 300);
+            // Whatever Q*s the cadence computed before, the final one is the same, bit for bit.
+            assert_eq!(full.final_q_star(), a, "qstar_every {every}");
+            assert_eq!(bits(&full), bits(&answer), "qstar_every {every}");
+        }
+        // It is value iteration to the full tolerance: within γ/(1−γ)·δ of the fixed point
+        // (docs/value-iteration.md §2), so a further warm-started solve moves it by no more.
+        let r = answer.vi_report().unwrap();
+        assert!(r.converged);
+        let before: Vec<f64> = answer.q_star().unwrap().to_vec();
+        answer.compute_q_star();
+        let gamma = answer.config().learn.discount;
+        let bound = gamma / (1.0 - gamma) * r.max_change;
+        for (x, y) in before.iter().zip(answer.q_star().unwrap()) {
+            assert!(
+                x.is_nan() && y.is_nan() || (x - y).abs() <= 2.0 * bound,
+                "{x} {y}"
+            );
+        }
     }
 
     #[test]

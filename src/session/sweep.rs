@@ -148,9 +148,10 @@ pub fn run_point(base: &Config, grid: &Grid, index: usize) -> Result<SweepRow, C
     }
     cfg.validate()?;
     let episodes = cfg.learn.episodes;
-    let mut s = Session::new(cfg)?;
+    // The same run, Q* and evaluation as `damm eval --url` of the row's URL.
+    let mut s = Session::for_answer(cfg)?;
     s.advance_episodes(episodes);
-    let cmp = s.compute_q_star();
+    let cmp = s.final_q_star();
     let table = s.evaluate();
     let policies = table
         .rows

@@ -353,7 +353,7 @@ fn cmd_data(cmd: &DataCommand) -> CliResult<ExitCode> {
             cfg.preset = Preset::Control;
             cfg.traders.volume = ds.best_volume_model().map_err(|e| e.to_string())?;
             cfg.validate().map_err(|e| e.to_string())?;
-            let mut session = train(cfg)?;
+            let mut session = train(cfg, false)?;
             session.step_greedy(*at_step);
             let classifier = ds.success_model(&rule.rule()?).map_err(|e| e.to_string())?;
             let (net, _) = ds.predict(damm::analysis::PREDICT_WINDOW, damm::analysis::PREDICT_SEED);
@@ -516,10 +516,18 @@ impl Progress {
     }
 }
 
-/// Trains for the configured number of episodes, in chunks so progress can be shown.
-fn train(cfg: Config) -> CliResult<Session> {
+/// Trains for the configured number of episodes, in chunks so progress can be shown, then
+/// computes Q*: `damm train`'s full run (history, trajectory, Q* cadence), or with
+/// `for_answer` the run of an answer (`Session::for_answer` and `final_q_star`, the steps
+/// of a sweep row and of the page's evaluation).
+fn train(cfg: Config, for_answer: bool) -> CliResult<Session> {
     let episodes = cfg.learn.episodes;
-    let mut session = Session::new(cfg).map_err(|e| e.to_string())?;
+    let mut session = if for_answer {
+        Session::for_answer(cfg)
+    } else {
+        Session::new(cfg)
+    }
+    .map_err(|e| e.to_string())?;
     let mut progress = Progress::new(episodes as u64);
     let chunk = 200;
     while session.episode() < episodes {
@@ -527,7 +535,11 @@ fn train(cfg: Config) -> CliResult<Session> {
         progress.set(session.episode() as u64);
     }
     progress.finish();
-    session.compute_q_star();
+    if for_answer {
+        session.final_q_star();
+    } else {
+        session.compute_q_star();
+    }
     Ok(session)
 }
 
@@ -554,7 +566,7 @@ fn cmd_amm(out: Option<&Path>) -> CliResult<ExitCode> {
 
 fn cmd_train(args: &TrainArgs) -> CliResult<ExitCode> {
     let cfg = args.run.config()?;
-    let session = train(cfg)?;
+    let session = train(cfg, false)?;
     let snap = session.snapshot();
     if let Some(b) = &snap.band {
         eprintln!(
@@ -639,7 +651,7 @@ fn cmd_eval(run: &RunArgs, out: Option<&Path>) -> CliResult<ExitCode> {
             "note: the baselines are meant for the control preset; on paper runs v1_rule and drift_v2 hold"
         );
     }
-    let session = train(cfg)?;
+    let session = train(cfg, true)?;
     let table = session.evaluate();
     print_table(&table);
     // Paired by seed: learned − each baseline (the report keys them by name).
