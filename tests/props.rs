@@ -6,10 +6,12 @@ use damm::amm::ops::Op;
 use damm::amm::{Amm, AmmInit, AmmRules, Side};
 use proptest::prelude::*;
 
+/// 1,000 cases per property, or more with `PROPTEST_CASES=N` (a deeper search).
 fn config() -> ProptestConfig {
+    let from_env = ProptestConfig::default();
     ProptestConfig {
-        cases: 1_000,
-        ..ProptestConfig::default()
+        cases: from_env.cases.max(1_000),
+        ..from_env
     }
 }
 
