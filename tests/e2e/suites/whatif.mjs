@@ -124,6 +124,25 @@ export default async function whatif(h) {
     await page.context().close();
   });
 
+  await test('whatif: a sweep hands out its costliest points first, otherwise in grid order', async () => {
+    const page = await open('learn.episodes=300');
+    const order = await page.evaluate(async () => {
+      const { pointOrder } = await import('./js/whatif/sweep-panel.js');
+      const { sweepGrid } = await import('./pkg/damm.js');
+      return {
+        plain: pointOrder(sweepGrid(['oracle.volatility=0.005,0.01', 'traders.informed_prob=0:1:0.5'])),
+        costly: pointOrder(sweepGrid(['oracle.volatility=0.005,0.01', 'learn.episodes=100,400,200'])),
+        both: pointOrder(sweepGrid(['mdp.episode_len=10,30', 'learn.episodes=100,400'])),
+      };
+    });
+    assert.deepEqual(order.plain, [0, 1, 2, 3, 4, 5]);
+    assert.deepEqual(order.costly, [1, 4, 2, 5, 0, 3]);
+    // Cost ∝ episodes × steps per episode: 30·400, then 10·400, 30·100 and 10·100.
+    assert.deepEqual(order.both, [3, 1, 2, 0]);
+    assert.deepEqual(page.consoleErrors, []);
+    await page.context().close();
+  });
+
   await test('whatif: the state inspector shows damm train\'s Q, Q* and visits of the clicked cell', async () => {
     const hash0 = 'learn.episodes=120&seed=44&learn.qstar_every=0';
     const page = await open(hash0);

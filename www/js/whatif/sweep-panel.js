@@ -1,6 +1,7 @@
 // The sweep heat map: two registry parameters with typed ranges (parsed and checked by the
 // engine, `sweepGrid`), every point trained and evaluated in one what-if worker per core
-// (`sweepPoint`, one row of `damm sweep`), with progress and cancel; a heat map of the
+// (`sweepPoint`, one row of `damm sweep`; each worker takes the next point as soon as it
+// is free, costliest first), with progress and cancel; a heat map of the
 // chosen metric (`charts::whatif::heatmap`), crossed cells where a difference is not
 // significant, a tooltip with the cell's numbers, and click to load a point.
 // For: running and showing a sweep. Not for: the numbers (the engine), or the run
@@ -120,6 +121,25 @@ function showTip(index) {
   tip.hidden = false;
 }
 
+/** Axes whose value a point's time is about proportional to (training steps). */
+const COSTLY = ['learn.episodes', 'mdp.episode_len'];
+
+/**
+ * The order the workers take the points in: costliest first when an axis sets the length
+ * of training (so no worker is left with a long point while the others idle), otherwise
+ * the grid's order. The rows land at their own index whatever the order.
+ * @param {Grid} grid two axes, the first varying slowest
+ * @returns {number[]}
+ */
+export function pointOrder(grid) {
+  const [y, x] = grid.axes;
+  const n = y.values.length * x.values.length;
+  /** @param {number} i */
+  const cost = (i) => [y.values[Math.floor(i / x.values.length)], x.values[i % x.values.length]]
+    .reduce((c, v, k) => (COSTLY.includes(grid.axes[k].path) ? c * v : c), 1);
+  return Array.from({ length: n }, (_, i) => i).sort((a, b) => cost(b) - cost(a) || a - b);
+}
+
 function stopPool() {
   for (const j of pool) j.cancel();
   pool = [];
@@ -160,6 +180,7 @@ export async function runSweep(ySpec, xSpec) {
   const workers = Math.min(cores(), n);
   pool = Array.from({ length: workers }, () => new Job());
   const mine = pool;
+  const order = pointOrder(grid);
   let next = 0;
   let done = 0;
   const current = sweep;
@@ -167,7 +188,7 @@ export async function runSweep(ySpec, xSpec) {
   /** @param {Job} job */
   const drain = async (job) => {
     while (next < n) {
-      const index = next++;
+      const index = order[next++];
       const row = await job.request('point', { base: current.base, grid, index });
       current.rows[index] = row;
       done += 1;
