@@ -108,7 +108,15 @@ mod tests {
     fn sincos_is_sin_and_cos() {
         let mut r = SimRng::new(11);
         let tiny = [
-            0.0, 1e-300, 1e-9, 2.0e-8, 1.0e-8, 1.5e-8, 0.78, 0.786, 0.7854,
+            0.0,
+            1e-300,
+            1e-9,
+            2.0e-8,
+            1.0e-8,
+            1.5e-8,
+            0.78,
+            0.786,
+            core::f64::consts::FRAC_PI_4,
         ];
         let drawn = (0..200_000).map(|_| 2.0 * core::f64::consts::PI * r.uniform());
         for theta in tiny.into_iter().chain(drawn) {
