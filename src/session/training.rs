@@ -100,7 +100,11 @@ impl Trainer {
             out.next_mask,
         );
         self.ep_return += out.reward;
-        self.ep_max_dq = self.ep_max_dq.max(out.delta_q);
+        // Not `f64::max`: wasm32 has no instruction with its NaN rule and calls `fmax` each
+        // step. The same value (a NaN |ΔQ| is skipped by both; the running max starts at 0).
+        if out.delta_q > self.ep_max_dq {
+            self.ep_max_dq = out.delta_q;
+        }
         if self.recording {
             self.trajectory.push(*self.env.last());
         }
