@@ -74,7 +74,10 @@ fn no_chart_repeats_an_axis_label() {
             for name in CHART_NAMES {
                 let svg = svg::render(name, &view, session.typical_trade()).unwrap();
                 let bad = repeats(&svg);
-                assert!(bad.is_empty(), "{preset:?} after {episodes} episodes, {name}: {bad:?}");
+                assert!(
+                    bad.is_empty(),
+                    "{preset:?} after {episodes} episodes, {name}: {bad:?}"
+                );
                 drawn += 1;
             }
         }
@@ -85,6 +88,7 @@ fn no_chart_repeats_an_axis_label() {
 #[test]
 fn the_check_sees_a_repeated_label() {
     // The check itself must fail on what plotters drew before (labels "0 0 0 1 1").
-    let svg = r#"<text x="5" y="100">0</text><text x="10" y="100">0</text><text x="15" y="100">1</text>"#;
+    let svg =
+        r#"<text x="5" y="100">0</text><text x="10" y="100">0</text><text x="15" y="100">1</text>"#;
     assert_eq!(repeats(svg), ["0 0 1"]);
 }
