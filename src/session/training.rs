@@ -66,7 +66,7 @@ impl Trainer {
         self.ep_return = 0.0;
         self.ep_max_dq = 0.0;
         self.trajectory.clear();
-        self.trajectory.push(*self.env.last());
+        self.trajectory.push(self.env.row());
     }
 
     /// One transition: act ε-greedily, learn, record the model; at the episode's end,
@@ -85,7 +85,10 @@ impl Trainer {
         );
         self.ep_return += out.reward;
         self.ep_max_dq = self.ep_max_dq.max(out.delta_q);
-        self.trajectory.push(*self.env.last());
+        self.trajectory.push(StepInfo {
+            state: out.next_state as u32,
+            ..*self.env.last()
+        });
         self.step += 1;
         self.total_steps += 1;
         if self.step < self.episode_len {
