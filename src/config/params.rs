@@ -834,8 +834,10 @@ mod tests {
             .filter(|p| p.presets.len() < Preset::ALL.len())
         {
             for preset in Preset::ALL.into_iter().filter(|x| !p.presets.contains(x)) {
-                let mut base = Config::default();
-                base.preset = preset;
+                let mut base = Config {
+                    preset,
+                    ..Config::default()
+                };
                 base.mdp.episode_len = 30;
                 let now = p.value(&base);
                 let candidates = match p.kind {
