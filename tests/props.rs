@@ -6,10 +6,12 @@ use damm::amm::ops::Op;
 use damm::amm::{Amm, AmmInit, AmmRules, Side};
 use proptest::prelude::*;
 
+/// 1,000 cases per property, or more with `PROPTEST_CASES=N` (a deeper search).
 fn config() -> ProptestConfig {
+    let from_env = ProptestConfig::default();
     ProptestConfig {
-        cases: 1_000,
-        ..ProptestConfig::default()
+        cases: from_env.cases.max(1_000),
+        ..from_env
     }
 }
 
@@ -87,22 +89,7 @@ fn concrete(op: RelOp, amm: &Amm) -> Op {
 }
 
 fn all_finite(a: &Amm) -> bool {
-    let s = a.state();
-    [
-        s.base_reserve,
-        s.quote_reserve,
-        s.peg,
-        s.sqrt_k,
-        s.mark_price,
-        s.terminal_price,
-        s.open_interest_long,
-        s.open_interest_short,
-        s.net_base,
-        s.total_fee,
-        s.fee_pool,
-    ]
-    .iter()
-    .all(|v| v.is_finite())
+    a.state().is_finite()
 }
 
 proptest! {

@@ -160,23 +160,7 @@ fn soak(steps: u64, seed: u64) -> SoakReport {
 
         // Finite numbers everywhere.
         let s = amm.state();
-        check_finite(
-            "AMM state",
-            &[
-                s.base_reserve,
-                s.quote_reserve,
-                s.peg,
-                s.sqrt_k,
-                s.mark_price,
-                s.terminal_price,
-                s.open_interest_long,
-                s.open_interest_short,
-                s.net_base,
-                s.total_fee,
-                s.fee_pool,
-            ],
-            step,
-        );
+        check_finite("AMM state", &s.numbers(), step);
         let p = info.parts;
         check_finite(
             "step record",

@@ -182,6 +182,31 @@ pub struct AmmState {
     pub fee_pool: f64,
 }
 
+impl AmmState {
+    /// Every number of the state, in field order (for checks such as "all finite").
+    pub fn numbers(&self) -> [f64; 12] {
+        [
+            self.base_reserve,
+            self.quote_reserve,
+            self.peg,
+            self.sqrt_k,
+            self.mark_price,
+            self.terminal_price,
+            self.open_interest_long,
+            self.open_interest_short,
+            self.net_base,
+            self.fee_rate,
+            self.total_fee,
+            self.fee_pool,
+        ]
+    }
+
+    /// True when every number of the state is finite.
+    pub fn is_finite(&self) -> bool {
+        self.numbers().iter().all(|v| v.is_finite())
+    }
+}
+
 fn positive(name: &'static str, value: f64) -> Result<f64, AmmError> {
     if value.is_finite() && value > 0.0 {
         Ok(value)

@@ -16,8 +16,8 @@ use damm::session::Session;
 use rayon::prelude::*;
 use serde_json::{json, Value};
 
-use crate::cli::{emit, CliResult};
 use crate::minimal;
+use crate::output::{emit, CliResult};
 
 /// How much work each figure gets.
 struct Sizes {

@@ -18,6 +18,7 @@ use damm::mdp::Preset;
 use damm::reward::{ols, Transform};
 use damm::session::Session;
 
+use crate::output::{emit, CliResult};
 use crate::param_args::ParamArgs;
 use serde_json::{json, Value};
 
@@ -415,8 +416,6 @@ struct TrainArgs {
     out: Option<PathBuf>,
 }
 
-pub(crate) type CliResult<T> = Result<T, String>;
-
 impl RunArgs {
     fn config(&self) -> CliResult<Config> {
         let mut cfg = match (&self.config, &self.url) {
@@ -459,17 +458,6 @@ impl RunArgs {
         }
         cfg.validate().map_err(|e| e.to_string())?;
         Ok(cfg)
-    }
-}
-
-pub(crate) fn emit(value: &Value, out: Option<&Path>) -> CliResult<()> {
-    let text = serde_json::to_string_pretty(value).map_err(|e| e.to_string())?;
-    match out {
-        Some(p) => fs::write(p, text + "\n").map_err(|e| format!("{}: {e}", p.display())),
-        None => {
-            println!("{text}");
-            Ok(())
-        }
     }
 }
 

@@ -10,6 +10,8 @@ mod cli;
 #[cfg(not(target_arch = "wasm32"))]
 mod minimal;
 #[cfg(not(target_arch = "wasm32"))]
+mod output;
+#[cfg(not(target_arch = "wasm32"))]
 mod param_args;
 #[cfg(not(target_arch = "wasm32"))]
 mod sweep;

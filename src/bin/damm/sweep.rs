@@ -12,7 +12,7 @@ use damm::session::sweep::{self, Axis, Grid, SweepRow};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::cli::{emit, CliResult};
+use crate::output::{emit, CliResult};
 
 /// What a sweep (or a shard of it) writes.
 #[derive(Serialize, Deserialize)]
