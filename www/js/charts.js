@@ -166,8 +166,10 @@ function renderStatus() {
   // The state the greedy-policy chart highlights (the timeline's step's, or now).
   byId('chart-qtable').dataset.state = String(s.state);
   byId('curve-note').textContent = `√k ${fmt(Number(s.sqrt_k.toPrecision(4)))} · peg ${s.peg.toFixed(3)} · mark ${s.mark.toFixed(4)}`;
+  const ended = !s.at_cursor && s.step === 0 && s.last_step > 0;
   const parts = [
-    `episode <b>${s.episode}</b> · step ${s.step}${s.at_cursor ? ' (timeline)' : ''}`,
+    // Right after an episode ends the charts show its last step (Snapshot::view_at).
+    `episode <b>${s.episode}</b> · step ${s.at_cursor ? `${s.step} (timeline)` : ended ? `${s.last_step} (ended)` : s.step}`,
     `ε ${s.epsilon.toFixed(3)}`,
     `mark ${s.mark.toFixed(3)} · oracle ${s.oracle.toFixed(3)}`,
     `N ${s.net_base.toFixed(1)}`,
@@ -178,7 +180,7 @@ function renderStatus() {
     parts.push(`‖Q−Q*‖∞/‖Q*‖∞ ${(100 * s.relative_error).toFixed(2)}% · greedy agreement ${(100 * s.agreement).toFixed(0)}%`);
   }
   const unavailable = s.action_names.filter((_, a) => !(s.mask & (1 << a)));
-  if (unavailable.length && !s.at_cursor) parts.push(`unavailable now: ${unavailable.join(', ')}`);
+  if (unavailable.length && !s.at_cursor && !ended) parts.push(`unavailable now: ${unavailable.join(', ')}`);
   byId('status').innerHTML = parts.join(' &nbsp;|&nbsp; ');
   renderBand(s.band);
 }

@@ -341,6 +341,7 @@ export default async function (h) {
     const p = await viewerCall(page, () => window.dammLab.viewer.tradePreview(1000));
     assert.ok(Math.abs(p.mark_before - row.mark) <= 1e-9 * row.mark, `curve mark ${p.mark_before} vs ${row.mark}`);
     assert.ok((await page.textContent('#curve-note')).includes(`mark ${row.mark.toFixed(4)}`));
+    assert.ok((await page.textContent('#status')).includes('step 60 (ended)'));
     // A move's text describes that market and goes when the board takes the curve back.
     await page.emulateMedia({ reducedMotion: 'reduce' });
     await page.click('#curve-anim-trade');
