@@ -3,7 +3,7 @@
 //! tick count the labels are distinct, ordered values sit inside the (possibly widened)
 //! range, and nothing panics — including empty, reversed and non-finite ranges.
 
-use damm::charts::ticks::ticks;
+use damm::charts::ticks::{log_ticks, ticks};
 use proptest::prelude::*;
 
 fn config() -> ProptestConfig {
@@ -60,6 +60,27 @@ proptest! {
         let centre = if neg { -10f64.powf(lm) } else { 10f64.powf(lm) };
         let width = 10f64.powf(lm + lw);
         check(centre - width / 2.0, centre + width / 2.0, max, integer)?;
+    }
+
+    /// Log axes (the convergence chart's): any positive range from a hair wide to 600
+    /// decades, any count; labels distinct, values ordered and inside the range.
+    #[test]
+    fn log_labels_are_distinct(l0 in -300.0f64..300.0, lw in -9.0f64..600.0, max in 0usize..14) {
+        let lo = 10f64.powf(l0);
+        let hi = (lo * (1.0 + 10f64.powf(lw.min(0.0))) * 10f64.powf(lw.max(0.0))).min(1e300);
+        let t = log_ticks(lo, hi, max);
+        // Two ticks at least once the range spans a factor of 2.5 (so 1-2-5 steps fit).
+        prop_assert!(!t.values.is_empty() && (t.values.len() >= 2 || hi < 2.5 * lo), "{lo} {hi}: {:?}", t.labels);
+        prop_assert!(t.values.windows(2).all(|w| w[0] < w[1]), "{:?}", t.values);
+        let mut seen = t.labels.clone();
+        seen.sort();
+        seen.dedup();
+        prop_assert_eq!(seen.len(), t.labels.len(), "{} {}: {:?}", lo, hi, t.labels);
+        if hi > lo * (1.0 + 1e-6) && lo >= 1e-300 {
+            let slack = 1e-9;
+            prop_assert!(t.values.iter().all(|v| *v >= lo * (1.0 - slack) && *v <= hi * (1.0 + slack)),
+                "{} {}: {:?}", lo, hi, t.values);
+        }
     }
 
     /// Any two f64s at all (NaN, infinities, equal, reversed).

@@ -15,6 +15,7 @@ pub mod svg;
 pub mod ticks;
 pub mod whatif;
 
+use plotters::coord::combinators::LogCoord;
 use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint};
 use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
@@ -40,17 +41,23 @@ pub const CHART_NAMES: [&str; 8] = [
     "split",
 ];
 
-/// A chart with linear f64 axes whose ticks come from `ticks`.
-type LinearChart<'a, DB> = ChartContext<'a, DB, Cartesian2d<TickAxis, TickAxis>>;
+/// A chart with a linear x axis and a y axis of kind `Y`, both with `TickAxis` ticks.
+type AxisChart<'a, DB, Y> = ChartContext<'a, DB, Cartesian2d<TickAxis, TickAxis<Y>>>;
 
-/// A linear f64 axis whose tick marks are `ticks::ticks`'s (plotters' own choice of ticks
-/// repeats labels on narrow ranges).
-pub struct TickAxis {
-    inner: RangedCoordf64,
+/// A chart with linear f64 axes whose ticks come from `ticks`.
+type LinearChart<'a, DB> = AxisChart<'a, DB, RangedCoordf64>;
+
+/// A chart with a linear x axis and a log y axis, ticks from `ticks` and `ticks::log_ticks`.
+type LogChart<'a, DB> = AxisChart<'a, DB, LogCoord<f64>>;
+
+/// An f64 axis (linear by default, or log) whose tick marks are `ticks`'s (plotters' own
+/// choice of ticks repeats labels on narrow ranges).
+pub struct TickAxis<C = RangedCoordf64> {
+    inner: C,
     ticks: Vec<f64>,
 }
 
-impl Ranged for TickAxis {
+impl<C: Ranged<ValueType = f64>> Ranged for TickAxis<C> {
     type FormatOption = DefaultFormatting;
     type ValueType = f64;
     fn map(&self, value: &f64, limit: (i32, i32)) -> i32 {
@@ -72,6 +79,15 @@ impl TickAxis {
     fn new(range: std::ops::Range<f64>, ticks: &ticks::Ticks) -> Self {
         Self {
             inner: range.into(),
+            ticks: ticks.values.clone(),
+        }
+    }
+}
+
+impl TickAxis<LogCoord<f64>> {
+    fn log(range: std::ops::Range<f64>, ticks: &ticks::Ticks) -> Self {
+        Self {
+            inner: range.log_scale().into(),
             ticks: ticks.values.clone(),
         }
     }
@@ -159,6 +175,21 @@ fn episode_frame<'a, DB: DrawingBackend>(
     frame_with(area, title, look, (0.0..len, true), lo..hi, "step", y_desc)
 }
 
+/// A log axis's range over the positive finite `values`, a factor of 2 beyond them each
+/// way (1e-3..1 when there are none).
+fn log_range_of(values: impl Iterator<Item = f64>) -> (f64, f64) {
+    let (lo, hi) = values
+        .filter(|v| *v > 0.0 && v.is_finite())
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
+            (a.min(v), b.max(v))
+        });
+    if lo.is_finite() {
+        (lo / 2.0, hi * 2.0)
+    } else {
+        (1e-3, 1.0)
+    }
+}
+
 fn range_of(values: impl Iterator<Item = f64>) -> (f64, f64) {
     let (lo, hi) = values
         .filter(|v| v.is_finite())
@@ -198,10 +229,44 @@ fn frame_with<'a, DB: DrawingBackend>(
     x_desc: &str,
     y_desc: &str,
 ) -> Result<LinearChart<'a, DB>, DrawingAreaErrorKind<DB::ErrorType>> {
+    let yt = ticks::ticks(y.start, y.end, 6, false);
+    frame_on(
+        area,
+        title,
+        look,
+        x,
+        TickAxis::new(y, &yt),
+        &yt,
+        (x_desc, y_desc),
+    )
+}
+
+/// `frame_with` with a log y axis over `y` (positive), its ticks from `ticks::log_ticks`;
+/// `descs` are the x and y axis descriptions.
+fn log_frame<'a, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, Shift>,
+    title: &str,
+    look: Look,
+    (x, y): ((std::ops::Range<f64>, bool), std::ops::Range<f64>),
+    descs: (&str, &str),
+) -> Result<LogChart<'a, DB>, DrawingAreaErrorKind<DB::ErrorType>> {
+    let yt = ticks::log_ticks(y.start, y.end, 6);
+    frame_on(area, title, look, x, TickAxis::log(y, &yt), &yt, descs)
+}
+
+/// The frame itself: title, margins, the mesh, both axes' labels from their ticks.
+fn frame_on<'a, DB: DrawingBackend, Y: Ranged<ValueType = f64>>(
+    area: &'a DrawingArea<DB, Shift>,
+    title: &str,
+    look: Look,
+    x: (std::ops::Range<f64>, bool),
+    y_axis: TickAxis<Y>,
+    yt: &ticks::Ticks,
+    (x_desc, y_desc): (&str, &str),
+) -> Result<AxisChart<'a, DB, Y>, DrawingAreaErrorKind<DB::ErrorType>> {
     let scale = look.scale;
     let (x, integer_x) = x;
     let xt = ticks::ticks(x.start, x.end, 6, integer_x);
-    let yt = ticks::ticks(y.start, y.end, 6, false);
     area.fill(&WHITE)?;
     let mut builder = ChartBuilder::on(area);
     if look.annotate {
@@ -211,9 +276,9 @@ fn frame_with<'a, DB: DrawingBackend>(
         .margin(px(8.0, scale))
         .x_label_area_size(px(34.0, scale))
         .y_label_area_size(px(62.0, scale))
-        .build_cartesian_2d(TickAxis::new(x, &xt), TickAxis::new(y, &yt))?;
+        .build_cartesian_2d(TickAxis::new(x, &xt), y_axis)?;
     let x_label = |v: &f64| tick_label(&xt, *v);
-    let y_label = |v: &f64| tick_label(&yt, *v);
+    let y_label = |v: &f64| tick_label(yt, *v);
     chart
         .configure_mesh()
         .light_line_style(GRID)
@@ -451,37 +516,11 @@ pub fn convergence<DB: DrawingBackend>(
         .max_dq
         .iter()
         .copied()
-        .chain(h.q_error.iter().flatten().copied())
-        .filter(|v| *v > 0.0 && v.is_finite());
-    let (lo, hi) = positive.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
-        (a.min(v), b.max(v))
-    });
-    let (lo, hi) = if lo.is_finite() {
-        (lo / 2.0, hi * 2.0)
-    } else {
-        (1e-3, 1.0)
-    };
-    area.fill(&WHITE)?;
-    let mut builder = ChartBuilder::on(area);
-    if look.annotate {
-        builder.caption("Policy convergence", font(scale, 15.0));
-    }
-    let mut chart = builder
-        .margin(px(8.0, scale))
-        .x_label_area_size(px(34.0, scale))
-        .y_label_area_size(px(62.0, scale))
-        .build_cartesian_2d(first..(first + n.max(1) as f64), (lo..hi).log_scale())?;
-    chart
-        .configure_mesh()
-        .light_line_style(GRID)
-        .bold_line_style(GRID)
-        .label_style(font(scale, 11.0))
-        .axis_desc_style(font(scale, 12.0))
-        .x_desc("episode")
-        .y_desc("log scale")
-        .x_label_formatter(&|v| format!("{v:.0}"))
-        .y_label_formatter(&|v| format!("{v:.0e}"))
-        .draw()?;
+        .chain(h.q_error.iter().flatten().copied());
+    let (lo, hi) = log_range_of(positive);
+    let x = (first..(first + n.max(1) as f64), true);
+    let descs = ("episode", "log scale");
+    let mut chart = log_frame(area, "Policy convergence", look, (x, lo..hi), descs)?;
     if n == 0 {
         return empty_note(area, look, &HISTORY_EMPTY);
     }

@@ -39,6 +39,41 @@ pub fn ticks(lo: f64, hi: f64, max: usize, integer: bool) -> Ticks {
     Ticks { values, labels }
 }
 
+/// Ticks of a log axis over `lo..hi` (either order; both made positive), at most about
+/// `max` of them: powers of ten (every k-th decade when there are many), else 1, 2 and 5
+/// times a power of ten, else (a range under a factor of about 2.5) the linear ticks of
+/// `ticks`. Labels are distinct in every case: "1e-3", "2e-3", … name distinct values.
+pub fn log_ticks(lo: f64, hi: f64, max: usize) -> Ticks {
+    let (lo, hi) = if lo <= hi { (lo, hi) } else { (hi, lo) };
+    let (lo, hi) = if lo.is_finite() && hi.is_finite() && lo > 0.0 {
+        (lo.max(1e-300), hi.min(1e300))
+    } else {
+        (1e-3, 1.0)
+    };
+    let max = max.max(2);
+    let inside = |v: f64| v >= lo * (1.0 - 1e-12) && v <= hi * (1.0 + 1e-12);
+    let (e0, e1) = (lo.log10().ceil() as i32, hi.log10().floor() as i32);
+    let decades = (e1 - e0 + 1).max(0) as usize;
+    let (values, labels): (Vec<f64>, Vec<String>) = if decades >= 2 {
+        let k = decades.div_ceil(max) as i32;
+        (e0..=e1)
+            .step_by(k as usize)
+            .map(|e| (10f64.powi(e), format!("1e{e}")))
+            .unzip()
+    } else {
+        (e0 - 1..=e1 + 1)
+            .flat_map(|e| [1u8, 2, 5].map(|a| (a, e)))
+            .map(|(a, e)| (f64::from(a) * 10f64.powi(e), format!("{a}e{e}")))
+            .filter(|(v, _)| inside(*v))
+            .unzip()
+    };
+    if values.len() >= 2 {
+        Ticks { values, labels }
+    } else {
+        ticks(lo, hi, max, false)
+    }
+}
+
 /// The multiples of a nice step a·10^e (a ∈ {1, 2, 5}, at least 1 with `integer`) inside
 /// `lo..=hi`, about `count` of them, with e; `None` when none falls inside.
 fn multiples(lo: f64, hi: f64, count: f64, integer: bool) -> Option<(Vec<f64>, i32)> {
@@ -118,5 +153,28 @@ mod tests {
         assert_eq!(t.labels[..2], ["219.00k", "219.01k"]);
         let t = ticks(0.0, 3e-7, 6, false);
         assert_eq!(t.labels[..3], ["0", "50e-9", "100e-9"]);
+    }
+
+    #[test]
+    fn log_ticks_never_repeat_a_label() {
+        // Many decades: every k-th one (13 decades, at most 6 ticks: every third).
+        let t = log_ticks(1e-7, 1e5, 6);
+        assert_eq!(t.labels, ["1e-7", "1e-4", "1e-1", "1e2", "1e5"]);
+        assert_eq!(log_ticks(0.02, 30.0, 6).labels, ["1e-1", "1e0", "1e1"]);
+        // Within one decade: 1, 2 and 5 times a power of ten (plotters printed
+        // "2e-3 2e-3 3e-3" here).
+        let t = log_ticks(1.5e-3, 1.2e-2, 6);
+        assert_eq!(t.labels, ["2e-3", "5e-3", "1e-2"]);
+        // Narrower than 1-2-5 steps: linear ticks, still distinct.
+        let t = log_ticks(3.1e4, 4.9e4, 6);
+        assert!(t.values.len() >= 2);
+        let mut l = t.labels.clone();
+        l.dedup();
+        assert_eq!(l.len(), t.labels.len(), "{:?}", t.labels);
+        // Nonsense ranges fall back to 1e-3..1.
+        assert_eq!(
+            log_ticks(-1.0, f64::NAN, 6).labels,
+            ["1e-3", "1e-2", "1e-1", "1e0"]
+        );
     }
 }

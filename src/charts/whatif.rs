@@ -11,8 +11,8 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use serde::{Deserialize, Serialize};
 
 use super::{
-    diverging, font, frame, px, range_of, short, DrawResult, BLUE, GREEN, GREY, GRID, INK, ORANGE,
-    PURPLE, RED,
+    diverging, font, frame, log_frame, log_range_of, px, range_of, short, DrawResult, BLUE, GREEN,
+    GREY, GRID, INK, ORANGE, PURPLE, RED,
 };
 
 /// Colours by index: what the page's legends (HTML) name.
@@ -86,32 +86,9 @@ pub fn lines<DB: DrawingBackend>(
         .iter()
         .flat_map(|l| l.points.iter().filter(finite).map(|p| p.1));
     if spec.log_y {
-        let (lo, hi) = ys.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
-            (a.min(v), b.max(v))
-        });
-        let (lo, hi) = if lo.is_finite() {
-            (lo / 2.0, hi * 2.0)
-        } else {
-            (1e-3, 1.0)
-        };
-        area.fill(&WHITE)?;
-        let mut chart = ChartBuilder::on(area)
-            .margin(px(8.0, scale))
-            .x_label_area_size(px(34.0, scale))
-            .y_label_area_size(px(62.0, scale))
-            .build_cartesian_2d(x, (lo..hi).log_scale())?;
-        chart
-            .configure_mesh()
-            .light_line_style(TRANSPARENT)
-            .bold_line_style(GRID)
-            .axis_style(INK)
-            .label_style(font(scale, 11.0))
-            .axis_desc_style(font(scale, 12.0))
-            .x_desc(spec.x_desc.as_str())
-            .y_desc(spec.y_desc.as_str())
-            .x_label_formatter(&|v| format!("{v:.0}"))
-            .y_label_formatter(&|v| format!("{v:.0e}"))
-            .draw()?;
+        let (lo, hi) = log_range_of(ys);
+        let descs = (spec.x_desc.as_str(), spec.y_desc.as_str());
+        let mut chart = log_frame(area, "", look, ((x, false), lo..hi), descs)?;
         for l in &spec.lines {
             let style = line_style(l, scale);
             chart.draw_series(LineSeries::new(
