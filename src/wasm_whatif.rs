@@ -106,7 +106,7 @@ pub fn sweep_grid(specs: Vec<String>) -> Result<JsValue, JsError> {
 #[wasm_bindgen(js_name = sweepPoint)]
 pub fn sweep_point(base_hash: &str, grid: &str, index: u32) -> Result<JsValue, JsError> {
     let base = Config::from_hash(base_hash).map_err(js_err)?;
-    let grid: Grid = serde_json::from_str(grid).map_err(js_err)?;
+    let grid: Grid = serde_json::from_slice(grid.as_bytes()).map_err(js_err)?;
     if index as usize >= grid.len() {
         return Err(JsError::new("the point is outside the grid"));
     }
@@ -117,8 +117,8 @@ pub fn sweep_point(base_hash: &str, grid: &str, index: u32) -> Result<JsValue, J
 /// JSON of the grid and of the rows.
 #[wasm_bindgen(js_name = sweepCsv)]
 pub fn sweep_csv(grid: &str, rows: &str) -> Result<String, JsError> {
-    let grid: Grid = serde_json::from_str(grid).map_err(js_err)?;
-    let rows: Vec<SweepRow> = serde_json::from_str(rows).map_err(js_err)?;
+    let grid: Grid = serde_json::from_slice(grid.as_bytes()).map_err(js_err)?;
+    let rows: Vec<SweepRow> = serde_json::from_slice(rows.as_bytes()).map_err(js_err)?;
     Ok(sweep::to_csv(&grid, &rows))
 }
 

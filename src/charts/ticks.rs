@@ -70,7 +70,8 @@ pub fn log_ticks(lo: f64, hi: f64, max: usize) -> Ticks {
     if values.len() >= 2 {
         Ticks { values, labels }
     } else {
-        ticks(lo, hi, max, false)
+        // At least 5 wanted: the nice step is then at most half the range, so two fit.
+        ticks(lo, hi, max.max(5), false)
     }
 }
 
@@ -100,7 +101,11 @@ fn multiples(lo: f64, hi: f64, count: f64, integer: bool) -> Option<(Vec<f64>, i
 fn labels(values: &[f64], e: i32) -> Vec<String> {
     let mag = values.iter().fold(0.0f64, |m, v| m.max(v.abs()));
     // Unit exponent u (a multiple of 3) and its suffix.
-    let (u, suffix) = if mag >= 1e9 {
+    let (u, suffix) = if mag >= 1e12 {
+        // Beyond G: an exponent, as for tiny numbers ("5e15", not "5000000G").
+        let u = 3 * (mag.log10() / 3.0).floor() as i32;
+        (u, format!("e{u}"))
+    } else if mag >= 1e9 {
         (9, "G".to_string())
     } else if mag >= 1e6 {
         (6, "M".to_string())
@@ -153,6 +158,8 @@ mod tests {
         assert_eq!(t.labels[..2], ["219.00k", "219.01k"]);
         let t = ticks(0.0, 3e-7, 6, false);
         assert_eq!(t.labels[..3], ["0", "50e-9", "100e-9"]);
+        let t = ticks(0.0, 2e15, 4, false);
+        assert_eq!(t.labels, ["0", "0.5e15", "1.0e15", "1.5e15", "2.0e15"]);
     }
 
     #[test]

@@ -316,9 +316,21 @@ pub fn draw_json<DB: DrawingBackend>(
 ) -> Result<(), String> {
     let bad = |e: serde_json::Error| format!("{kind} chart: {e}");
     let drawn = match kind {
-        "lines" => lines(area, &serde_json::from_str(spec).map_err(bad)?, scale),
-        "whiskers" => whiskers(area, &serde_json::from_str(spec).map_err(bad)?, scale),
-        "heatmap" => heatmap(area, &serde_json::from_str(spec).map_err(bad)?, scale),
+        "lines" => lines(
+            area,
+            &serde_json::from_slice(spec.as_bytes()).map_err(bad)?,
+            scale,
+        ),
+        "whiskers" => whiskers(
+            area,
+            &serde_json::from_slice(spec.as_bytes()).map_err(bad)?,
+            scale,
+        ),
+        "heatmap" => heatmap(
+            area,
+            &serde_json::from_slice(spec.as_bytes()).map_err(bad)?,
+            scale,
+        ),
         _ => return Err(format!("unknown chart kind {kind}")),
     };
     drawn.map_err(|e| format!("{kind} chart: {e}"))

@@ -87,8 +87,10 @@ pub const SERIES_KEY: &str = "oracle.series";
 impl Config {
     /// Parses a JSON config (any subset of fields) and validates it.
     pub fn from_json(text: &str) -> Result<Self, ConfigError> {
-        let cfg: Config =
-            serde_json::from_str(text).map_err(|e| ConfigError::Parse(e.to_string()))?;
+        // Bytes, not `from_str`: every JSON the wasm module reads goes through serde_json's
+        // one slice reader, so each type's deserializer is compiled once (the module's size).
+        let cfg: Config = serde_json::from_slice(text.as_bytes())
+            .map_err(|e| ConfigError::Parse(e.to_string()))?;
         cfg.validate()?;
         Ok(cfg)
     }

@@ -147,7 +147,7 @@ impl QLearner {
         let pick = rng.next_u64();
         if explore {
             let n = mask.count_ones() as u64;
-            let k = ((pick as u128 * n as u128) >> 64) as u32;
+            let k = crate::rng::mul_hi(pick, n) as u32;
             // The k-th set bit of the mask.
             let mut m = mask;
             for _ in 0..k {

@@ -115,8 +115,8 @@ impl Session {
     /// Trains for `steps` environment steps; returns the number of episodes completed.
     pub fn advance(&mut self, steps: u64) -> u32 {
         let mut done = 0;
-        for _ in 0..steps {
-            if let Some(end) = self.train.step() {
+        for i in 0..steps {
+            if let Some(end) = self.train.step(steps - 1 - i) {
                 self.end_episode(end.ret, end.max_dq);
                 done += 1;
             }
@@ -138,11 +138,12 @@ impl Session {
 
     /// Trains until `episodes` more episodes are complete.
     pub fn advance_episodes(&mut self, episodes: u32) {
-        let target = self.train.episode + episodes;
-        while self.train.episode < target {
-            let left = self.train.steps_left() as u64;
-            self.advance(left);
+        if episodes == 0 {
+            return;
         }
+        // One call, so that the episodes nobody will see skip their trajectory rows.
+        let len = u64::from(self.train.episode_len);
+        self.advance(u64::from(self.train.steps_left()) + u64::from(episodes - 1) * len);
     }
 
     /// Recomputes Q*_model by value iteration (warm-started) and compares Q with it.
@@ -163,6 +164,7 @@ impl Session {
         let t = &mut self.train;
         t.trajectory = rollout::rollout(&mut *t.env, &policy, steps, &mut t.rng);
         t.step = steps;
+        t.recording = true;
     }
 
     /// Evaluates the baselines (static, the v1-style rule, Drift v2's rules) and the learned
@@ -296,6 +298,37 @@ mod tests {
         b.advance(3_000);
         assert_eq!(a.agent().q(), b.agent().q());
         assert_eq!(a.history().episode_return, b.history().episode_return);
+    }
+
+    #[test]
+    fn the_shown_trajectory_does_not_depend_on_how_training_is_sliced() {
+        // One long call skips the rows of the episodes it finishes unseen; slices of every
+        // size, ending anywhere in an episode, must still show the same rows.
+        for total in [0u64, 1, 99, 100, 101, 250, 300, 1_234] {
+            let mut whole = Session::new(Config::default()).unwrap();
+            whole.advance(total);
+            for slice in [1u64, 7, 100, 199, 200, 201] {
+                let mut sliced = Session::new(Config::default()).unwrap();
+                let mut left = total;
+                while left > 0 {
+                    let n = slice.min(left);
+                    sliced.advance(n);
+                    left -= n;
+                }
+                assert_eq!(
+                    whole.shown_trajectory(),
+                    sliced.shown_trajectory(),
+                    "total {total}, slice {slice}"
+                );
+                assert!(!whole.shown_trajectory().is_empty());
+            }
+        }
+        let mut a = Session::new(Config::default()).unwrap();
+        a.advance_episodes(7);
+        let mut b = Session::new(Config::default()).unwrap();
+        b.advance(700);
+        assert_eq!(a.shown_trajectory(), b.shown_trajectory());
+        assert_eq!(a.shown_trajectory().len(), 101);
     }
 
     #[test]

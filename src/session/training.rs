@@ -23,7 +23,7 @@ pub struct Trainer {
     pub(super) model: Model,
     pub(super) rng: SimRng,
     learn: LearnConfig,
-    episode_len: u32,
+    pub(super) episode_len: u32,
     pub(super) episode: u32,
     pub(super) step: u32,
     pub(super) total_steps: u64,
@@ -34,6 +34,11 @@ pub struct Trainer {
     pub(super) trajectory: Vec<StepInfo>,
     /// The last complete episode.
     pub(super) last_trajectory: Vec<StepInfo>,
+    /// Whether the current episode's rows are kept in `trajectory`. Off only for an episode
+    /// that the running `Session::advance` call will finish and follow by one more finished
+    /// episode, so that nobody can see it (`shown_trajectory` shows the current or the last
+    /// episode, and is read between calls); on for every episode alive between two calls.
+    pub(super) recording: bool,
 }
 
 impl Trainer {
@@ -55,24 +60,35 @@ impl Trainer {
             ep_max_dq: 0.0,
             trajectory: Vec::with_capacity(len),
             last_trajectory: Vec::with_capacity(len),
+            recording: true,
         };
-        t.start_episode();
+        t.start_episode(0);
         t
     }
 
-    fn start_episode(&mut self) {
+    /// Starts an episode; `steps_after` is how many more steps the running `advance` call
+    /// takes after the one that ended the last episode.
+    fn start_episode(&mut self, steps_after: u64) {
         self.env.reset(&mut self.rng);
         self.step = 0;
         self.ep_return = 0.0;
         self.ep_max_dq = 0.0;
         self.trajectory.clear();
-        self.trajectory.push(self.env.row());
+        // With ≥ 2T steps to go, this episode and the next one both end inside the call:
+        // the rows of this one would be overwritten unseen, so they are not written (the
+        // 160-byte row copy is a tenth of a paper step).
+        self.recording = steps_after < 2 * u64::from(self.episode_len);
+        if self.recording {
+            self.trajectory.push(self.env.row());
+        }
     }
 
     /// One transition: act ε-greedily, learn, record the model; at the episode's end,
-    /// starts the next one and returns what the diagnostics need.
+    /// starts the next one and returns what the diagnostics need. `steps_after` is how many
+    /// more steps the caller takes after this one without looking at the trajectory in
+    /// between (0 when it may look right after this step).
     #[inline]
-    pub fn step(&mut self) -> Option<EpisodeEnd> {
+    pub fn step(&mut self, steps_after: u64) -> Option<EpisodeEnd> {
         let out = self
             .agent
             .train_step(&mut *self.env, self.epsilon, &mut self.rng);
@@ -84,11 +100,17 @@ impl Trainer {
             out.next_mask,
         );
         self.ep_return += out.reward;
-        self.ep_max_dq = self.ep_max_dq.max(out.delta_q);
-        self.trajectory.push(StepInfo {
-            state: out.next_state as u32,
-            ..*self.env.last()
-        });
+        // Not `f64::max`: wasm32 has no instruction with its NaN rule and calls `fmax` each
+        // step. The same value (a NaN |ΔQ| is skipped by both; the running max starts at 0).
+        if out.delta_q > self.ep_max_dq {
+            self.ep_max_dq = out.delta_q;
+        }
+        if self.recording {
+            self.trajectory.push(StepInfo {
+                state: out.next_state as u32,
+                ..*self.env.last()
+            });
+        }
         self.step += 1;
         self.total_steps += 1;
         if self.step < self.episode_len {
@@ -101,7 +123,7 @@ impl Trainer {
         self.episode += 1;
         self.epsilon = self.learn.epsilon_at(self.episode);
         std::mem::swap(&mut self.trajectory, &mut self.last_trajectory);
-        self.start_episode();
+        self.start_episode(steps_after);
         Some(end)
     }
 

@@ -407,15 +407,36 @@ try {
     await page.click('#play');
     await page.waitForFunction(() => window.dammLab.shown.episode >= 50);
     const draws0 = await page.evaluate(() => window.dammLab.draws);
+    // Tasks of the UI thread longer than 50 ms while the frames are measured.
+    await page.evaluate(() => {
+      /** @type {number[]} */
+      const long = [];
+      Object.assign(window, { longTasksMs: long });
+      new PerformanceObserver((list) => { for (const e of list.getEntries()) long.push(e.duration); }).observe({ type: 'longtask' });
+    });
+    const frames0 = await page.evaluate(() => window.dammLab.frames);
     const t0 = Date.now();
     const dt = await frameIntervals(page, 360);
     const seconds = (Date.now() - t0) / 1000;
     const draws = (await page.evaluate(() => window.dammLab.draws)) - draws0;
+    // The UI thread's own work per frame (loop.js: the frame callback with its drawing,
+    // plus decoding the frames the worker posted), over the same frames. The interval
+    // between frames sits on the display's vsync (16.7 ms at 60 Hz) whatever the work, so
+    // the work is the figure the 16.7 ms target is about.
+    const { work, long } = await page.evaluate((n) => ({
+      work: window.dammLab.frameWorkMs.slice(-Math.min(n, window.dammLab.frameWorkMs.length)),
+      long: /** @type {any} */ (window).longTasksMs,
+    }), (await page.evaluate(() => window.dammLab.frames)) - frames0);
     const p95 = quantile(dt, 0.95);
+    const work95 = quantile(work, 0.95);
     measurements.frame_interval_ms_at_max = { frames: dt.length, p50: round(quantile(dt, 0.5)), p95: round(p95), max: round(Math.max(...dt)) };
+    measurements.frame_work_ms_at_max = { frames: work.length, p50: round(quantile(work, 0.5), 2), p95: round(work95, 2), max: round(Math.max(...work), 2), long_tasks: long.length, long_task_max_ms: round(Math.max(0, ...long)) };
     measurements.redraws_per_second_at_max = round(draws / seconds);
-    console.log(JSON.stringify({ measure: 'frame_interval_at_max', frames: dt.length, p50_ms: round(quantile(dt, 0.5)), p95_ms: round(p95), max_ms: round(Math.max(...dt)), target_p95_ms: 16.7, redraws_per_second: round(draws / seconds) }));
+    console.log(JSON.stringify({ measure: 'frame_interval_at_max', frames: dt.length, p50_ms: round(quantile(dt, 0.5)), p95_ms: round(p95), max_ms: round(Math.max(...dt)), redraws_per_second: round(draws / seconds) }));
+    console.log(JSON.stringify({ measure: 'frame_work_at_max', ...measurements.frame_work_ms_at_max, target_p95_ms: 16.7 }));
     assert.ok(p95 <= 50, `95th percentile frame interval ${p95} ms > 50 ms`);
+    assert.ok(work.length >= 300, `only ${work.length} frames of UI-thread work measured`);
+    assert.ok(work95 <= 16.7, `95th percentile UI-thread work per frame ${work95} ms > 16.7 ms`);
     assert.ok(draws > 10, `only ${draws} redraws while training`);
     // Keyboard input is handled at once: space pauses.
     await page.focus('body');

@@ -15,6 +15,10 @@ const RECOMMEND_EVERY_MS = 1000;
 
 let framePending = false;
 let recommendPending = false;
+/** How many frames `state.frameWorkMs` keeps. */
+const FRAME_WORK_KEPT = 600;
+/** UI-thread time spent applying frames since the last animation frame callback (ms). */
+let applyMs = 0;
 
 /** @param {unknown} e */
 function reportUnlessRestarted(e) {
@@ -40,6 +44,7 @@ export async function fetchFrame() {
       p.whole += 1;
       p.wholeBytes += r.bytes.byteLength;
     }
+    const t0 = performance.now();
     /** @type {boolean} */
     let joined;
     try {
@@ -63,6 +68,7 @@ export async function fetchFrame() {
     state.shown = v.stats();
     renderTimeline();
     invalidateBoard();
+    applyMs += performance.now() - t0;
   } catch (e) {
     reportUnlessRestarted(e);
   } finally {
@@ -81,6 +87,7 @@ async function refreshRecommendation() {
 
 /** @param {number} now */
 function frame(now) {
+  const t0 = performance.now();
   state.frames += 1;
   state.lastFrameMs = now;
   // A new frame once the last one is fully drawn: the page asks no faster than it draws.
@@ -95,6 +102,10 @@ function frame(now) {
     state.lastRecommendMs = now;
     refreshRecommendation();
   }
+  const work = state.frameWorkMs;
+  work.push(performance.now() - t0 + applyMs);
+  if (work.length > FRAME_WORK_KEPT) work.splice(0, work.length - FRAME_WORK_KEPT);
+  applyMs = 0;
   requestAnimationFrame(frame);
 }
 

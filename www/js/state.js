@@ -77,6 +77,9 @@
  * @property {Posts} posts
  * @property {number | null} firstDrawMs Time of the first draw since navigation.
  * @property {number} lastFrameMs Time of the last frame.
+ * @property {number[]} frameWorkMs UI-thread work of the latest animation frames (the last 600,
+ *   loop.js), ms: the frame callback (drawing included) plus the frames applied
+ *   since the previous callback (decoding the worker's frame, the timeline).
  * @property {number} lastRecommendMs Time of the last recommendation refresh.
  * @property {Record<string, (...args: any[]) => Promise<any>>} api Awaitable helpers (main.js).
  * @property {CurveAnim | null} curveAnim The living curve's move on screen (curve-anim.js), or null.
@@ -118,6 +121,7 @@ export const state = {
   posts: { frames: 0, bytes: 0, whole: 0, wholeBytes: 0, maxBytes: 0 },
   firstDrawMs: null,
   lastFrameMs: 0,
+  frameWorkMs: [],
   lastRecommendMs: 0,
   api: {},
   curveAnim: null,

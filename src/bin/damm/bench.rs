@@ -38,8 +38,8 @@ const FULL: Sizes = Sizes {
     reps: 3,
     minimal_steps: 20_000_000,
     python_steps: 1_000_000,
-    sweep_episodes: 5_000,
-    sweep_points: 8,
+    sweep_episodes: 2_500,
+    sweep_points: 32,
     chart_frames: 20,
 };
 
@@ -297,6 +297,7 @@ fn sweep_speedup(points: usize, episodes: u32) -> CliResult<Value> {
         .map_err(|e| e.to_string())?;
     let grid = Grid { axes: vec![axis] };
     let mut seconds = Vec::new();
+    let mut point_s = Vec::new();
     for threads in [1, 2] {
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
@@ -306,17 +307,32 @@ fn sweep_speedup(points: usize, episodes: u32) -> CliResult<Value> {
         let rows = pool.install(|| {
             (0..grid.len())
                 .into_par_iter()
-                .map(|i| sweep::run_point(&base, &grid, i))
+                .with_max_len(1)
+                .map(|i| {
+                    let t = Instant::now();
+                    sweep::run_point(&base, &grid, i).map(|_| t.elapsed().as_secs_f64())
+                })
                 .collect::<Result<Vec<_>, _>>()
         });
-        rows.map_err(|e| e.to_string())?;
+        let times = rows.map_err(|e| e.to_string())?;
         seconds.push(t.elapsed().as_secs_f64());
+        if threads == 1 {
+            point_s = times;
+        }
     }
+    // The best 2 threads can do with these point times: half the work, or the longest
+    // point if that is longer (list scheduling ends within one point of the half).
+    let total: f64 = point_s.iter().sum();
+    let longest = point_s.iter().cloned().fold(0.0, f64::max);
+    let shortest = point_s.iter().cloned().fold(f64::INFINITY, f64::min);
     Ok(json!({
-        "grid": format!("traders.informed_prob, {points} points, {episodes} episodes each"),
+        "grid": format!("traders.informed_prob, {points} points, {episodes} episodes each, one point per task"),
         "threads_1_s": seconds[0],
         "threads_2_s": seconds[1],
         "speedup": seconds[0] / seconds[1],
+        "point_s_min": shortest,
+        "point_s_max": longest,
+        "ideal_speedup": total / (total / 2.0).max(longest),
     }))
 }
 
@@ -533,10 +549,14 @@ fn print_table(d: &Value) {
         f(&["charts", "ms_per_frame"])
     );
     eprintln!(
-        "sweep: {} s on 1 thread, {} s on 2, speedup {}",
+        "sweep ({}): {} s on 1 thread, {} s on 2, speedup {} (at most {} with these point times, {}–{} s each)",
+        d["sweep"]["grid"].as_str().unwrap_or(""),
         f(&["sweep", "threads_1_s"]),
         f(&["sweep", "threads_2_s"]),
         f(&["sweep", "speedup"]),
+        f(&["sweep", "ideal_speedup"]),
+        f(&["sweep", "point_s_min"]),
+        f(&["sweep", "point_s_max"]),
     );
     for t in d["targets"].as_array().into_iter().flatten() {
         let verdict = match t["met"].as_bool() {

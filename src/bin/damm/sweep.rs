@@ -88,8 +88,11 @@ pub fn cmd_sweep(
         bar.set_style(style);
     }
     let rows = pool.install(|| {
+        // One point per task: points differ in cost (λi changes how often a mask is
+        // probed), so a thread that finishes early takes the next point.
         indices
             .par_iter()
+            .with_max_len(1)
             .map(|&i| {
                 let r = sweep::run_point(&base, &grid, i);
                 bar.inc(1);
