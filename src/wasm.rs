@@ -78,11 +78,18 @@ struct SplitReport {
     informed_loss: f64,
     arbitrageur_loss: f64,
     lvr_reference: f64,
+    /// The flows the preset's reward leaves out (the paper's repeg costs, funding), memo.
+    outside_reward: f64,
+    /// Whether a split applies at all (not for the band preset, which has no market).
+    applies: bool,
+    /// What the page says about the split's scope (`MoneyScope::note`), if anything.
+    note: Option<&'static str>,
 }
 
 impl SplitReport {
     fn of(view: &View<'_>) -> Self {
-        let total = crate::mdp::MoneySplit::total(view.trajectory);
+        let scope = view.money_scope;
+        let total = crate::mdp::MoneySplit::total(view.trajectory).scoped(scope);
         let colours = crate::charts::split_colour_names();
         SplitReport {
             terms: crate::mdp::money::TERM_NAMES
@@ -96,6 +103,9 @@ impl SplitReport {
             informed_loss: total.informed_loss,
             arbitrageur_loss: total.arbitrageur_loss,
             lvr_reference: total.lvr_reference,
+            outside_reward: total.outside_reward,
+            applies: scope != crate::mdp::MoneyScope::NoMarket,
+            note: scope.note(),
         }
     }
 }
@@ -164,6 +174,9 @@ struct Stats {
     last_step: u32,
     /// Whether these are the values at a step chosen on the timeline (not the run now).
     at_cursor: bool,
+    /// The MDP state index the greedy-policy chart highlights: the chosen step's (the state
+    /// its row arrived in), or the run's now.
+    state: u32,
 }
 
 impl Stats {
@@ -172,6 +185,8 @@ impl Stats {
         // The last step's record is the market now (the band model: mark = its gap).
         let last_step = s.trajectory.len().saturating_sub(1);
         let at = cursor.map(|c| c.min(last_step));
+        // Right after an episode ends, the values are its last row's (`Snapshot::view_at`).
+        let row_now = at.is_some() || s.ended();
         let last = at
             .and_then(|i| s.trajectory.get(i))
             .or(s.trajectory.last())
@@ -189,8 +204,8 @@ impl Stats {
             net_base: last.net_base,
             fee_pool: last.fee_pool,
             // At a chosen step, the row's own headroom P − F/2 (the band model has none).
-            spendable: match (at, s.amm) {
-                (Some(_), Some(_)) => last.fee_pool - crate::amm::TRANCHE * last.total_fee,
+            spendable: match (row_now, s.amm) {
+                (true, Some(_)) => last.fee_pool - crate::amm::TRANCHE * last.total_fee,
                 _ => s.spendable,
             },
             last_return: s.history.episode_return.last().copied(),
@@ -202,6 +217,7 @@ impl Stats {
             band: s.band,
             last_step: last_step as u32,
             at_cursor: at.is_some(),
+            state: if row_now { last.state } else { s.state as u32 },
         }
     }
 }

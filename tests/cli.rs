@@ -157,10 +157,49 @@ fn train_matches_the_engine_and_writes_trajectory_and_charts() {
     assert_eq!(again["q"], v["q"]);
     let csv = std::fs::read_to_string(&traj).unwrap();
     assert_eq!(csv.lines().count(), 1 + 51);
+    // The last column is the state each row arrived in: the in-process run's.
+    assert!(csv.lines().next().unwrap().ends_with(",state"));
+    let states: Vec<u32> = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.rsplit(',').next().unwrap().parse().unwrap())
+        .collect();
+    let want: Vec<u32> = s.shown_trajectory().iter().map(|r| r.state).collect();
+    assert_eq!(states, want);
+    assert!(states.iter().any(|&x| x != states[0]));
+    // The control reward counts every term: no note.
+    assert!(v["money"].is_object() && v["money_note"].is_null());
     for name in damm::charts::CHART_NAMES {
         let svg = std::fs::read_to_string(plots.join(format!("{name}.svg"))).unwrap();
         assert!(svg.starts_with("<svg") && svg.len() > 2_000, "{name}");
     }
+}
+
+#[test]
+fn train_says_plainly_where_the_money_split_is_scoped_or_does_not_apply() {
+    let paper = damm(&["train", "--preset", "paper", "--episodes", "5"], None);
+    let v = json(&paper);
+    let m = &v["money"];
+    let fees = m["fee_uninformed"].as_f64().unwrap()
+        + m["fee_informed"].as_f64().unwrap()
+        + m["fee_arbitrageur"].as_f64().unwrap();
+    let ret = v["history"]["episode_return"][4].as_f64().unwrap();
+    assert!((fees - ret).abs() <= 1e-9 * ret.abs(), "{fees} vs {ret}");
+    assert_eq!(m["adjustment"].as_f64(), Some(0.0));
+    assert!(v["money_note"]
+        .as_str()
+        .unwrap()
+        .contains("fee income only"));
+    assert!(String::from_utf8_lossy(&paper.stderr).contains("money: The paper preset"));
+    let band = json(&damm(
+        &["train", "--preset", "band", "--episodes", "5"],
+        None,
+    ));
+    assert!(band["money"].is_null());
+    assert!(band["money_note"]
+        .as_str()
+        .unwrap()
+        .contains("no money split"));
 }
 
 #[test]

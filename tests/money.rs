@@ -9,7 +9,7 @@
 use damm::config::Config;
 use damm::market::{OracleConfig, TraderConfig};
 use damm::mdp::money::cumulative;
-use damm::mdp::{MarketConfig, MarketCore, MdpConfig, MoneySplit};
+use damm::mdp::{MarketConfig, MarketCore, MdpConfig, MoneyScope, MoneySplit};
 use damm::reward::VolumeModel;
 use damm::rng::SimRng;
 use damm::session::Session;
@@ -53,6 +53,39 @@ fn the_split_nets_to_the_episode_return() {
     check_split_nets_to_return(
         "seed=7&traders.arbitrageur=1&mdp.counterparty_pnl=1&traders.informed_prob=0.3",
     );
+}
+
+/// The paper preset's reward is the fee income only: its split, scoped to the fees, nets to
+/// each step's reward bit for bit and to the episode's return; the repeg costs it leaves out
+/// are the memo `outside_reward` (and the unscoped split would not net to the return).
+#[test]
+fn the_paper_split_is_scoped_to_its_fees_and_nets_to_the_return() {
+    let s = session("preset=paper&seed=5&traders.arbitrageur=1", 30);
+    assert_eq!(s.env().money_scope(), MoneyScope::FeesOnly);
+    let traj = s.shown_trajectory();
+    for step in traj {
+        let split = MoneySplit::of(&step.parts).scoped(MoneyScope::FeesOnly);
+        assert_eq!(split.net().to_bits(), step.reward.to_bits(), "{step:?}");
+    }
+    let ret = *s.history().episode_return.last().unwrap();
+    let all = MoneySplit::total(traj);
+    let total = all.scoped(MoneyScope::FeesOnly);
+    assert!((total.net() - ret).abs() <= 1e-12 * total.magnitude().max(1.0));
+    let repegs: f64 = traj.iter().map(|r| r.parts.adjustment_cost).sum();
+    assert!(
+        repegs != 0.0,
+        "no repeg cost in the episode: the check below is empty"
+    );
+    assert!((total.outside_reward + repegs).abs() <= 1e-9 * repegs.abs());
+    assert!(
+        (all.net() - ret).abs() > 1e-6 * ret.abs(),
+        "the unscoped split nets to the return too"
+    );
+    // The control and band presets: every term, and no market.
+    assert_eq!(session("seed=5", 0).env().money_scope(), MoneyScope::All);
+    let band = session("preset=band&seed=5", 0);
+    assert_eq!(band.env().money_scope(), MoneyScope::NoMarket);
+    assert_eq!(band.snapshot().money_scope, MoneyScope::NoMarket);
 }
 
 #[test]

@@ -3,13 +3,15 @@
 //! step — with the net (the control reward summed so far) as a line, and the memo items
 //! that are not in the reward as dashed lines: the AMM's losses at the oracle to informed
 //! flow and to the arbitrageur, and the loss-versus-rebalancing reference (docs/lvr.md).
+//! Scoped to what the preset's reward counts (`MoneyScope`): the paper preset stacks its
+//! fees and draws the other flows as a memo line; the band preset, with no market, says so.
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::palette::{BLUE, GREEN, GREY, INK, ORANGE, PURPLE, RED, SKY, YELLOW};
 use super::{empty_note, episode_frame, legend, px, DrawResult, Look, EPISODE_EMPTY};
-use crate::mdp::money::{cumulative, MoneySplit, TERM_NAMES};
+use crate::mdp::money::{cumulative, MoneyScope, MoneySplit, TERM_NAMES};
 use crate::session::View;
 
 /// Colour of each term, in `TERM_NAMES` order (the page's legend uses the same names).
@@ -28,6 +30,12 @@ pub const TERM_COLOURS: [(&str, RGBColor); 8] = [
 pub fn split_colour_names() -> [&'static str; 8] {
     TERM_COLOURS.map(|(n, _)| n)
 }
+
+/// The note of the band preset's split chart (`MoneyScope::NoMarket`).
+const NO_MARKET: [&str; 2] = [
+    "The band model has no market: its reward is −(a/2)·d² or −K",
+    "per step (docs/band.md), so there is no money to split.",
+];
 
 /// A memo line: what it plots, its colour and its legend label.
 type Memo = (fn(&MoneySplit) -> f64, RGBColor, &'static str);
@@ -61,7 +69,8 @@ pub fn money_split<DB: DrawingBackend>(
 ) -> DrawResult<DB> {
     let scale = look.scale;
     let traj = snap.trajectory;
-    let cum = cumulative(traj);
+    let scope = snap.money_scope;
+    let cum: Vec<MoneySplit> = cumulative(traj).iter().map(|s| s.scoped(scope)).collect();
     let bands = stack(&cum);
     let values = bands
         .iter()
@@ -72,10 +81,15 @@ pub fn money_split<DB: DrawingBackend>(
                 -s.informed_loss,
                 -s.arbitrageur_loss,
                 -s.lvr_reference,
+                s.outside_reward,
             ]
         }))
         .collect::<Vec<f64>>();
     let title = "Where the money goes (USD, cumulative)";
+    if scope == MoneyScope::NoMarket {
+        episode_frame(area, snap, look, title, "USD", std::iter::empty())?;
+        return empty_note(area, look, &NO_MARKET);
+    }
     let mut chart = episode_frame(area, snap, look, title, "USD", values.into_iter())?;
     if traj.len() <= 1 {
         return empty_note(area, look, &EPISODE_EMPTY);
@@ -113,9 +127,13 @@ pub fn money_split<DB: DrawingBackend>(
             line(MoneySplit::net),
             INK.stroke_width(px(2.0, scale)),
         ))?
-        .label("net (the reward so far)")
+        .label(if scope == MoneyScope::FeesOnly {
+            "net (the paper's reward so far: fees only)"
+        } else {
+            "net (the reward so far)"
+        })
         .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], INK.stroke_width(2)));
-    let memo: [Memo; 3] = [
+    let memo: [Memo; 4] = [
         (
             |s| -s.informed_loss,
             BLUE,
@@ -127,6 +145,11 @@ pub fn money_split<DB: DrawingBackend>(
             "− loss to the arbitrageur at the oracle (memo)",
         ),
         (|s| -s.lvr_reference, INK, "− LVR reference (memo)"),
+        (
+            |s| s.outside_reward,
+            RED,
+            "pool flows outside the reward: repegs, funding (memo)",
+        ),
     ];
     for (f, colour, label) in memo {
         let points = line(f);

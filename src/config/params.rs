@@ -83,6 +83,10 @@ pub struct Param {
     pub cli: Option<&'static str>,
     /// Shown as a control on the page.
     pub control: bool,
+    /// The presets whose run the parameter changes (the page hides its control under the
+    /// others): the traders', market's and oracle's need a market, the band model's only the
+    /// band preset, and some MDP parameters only one market preset.
+    pub presets: &'static [Preset],
     #[serde(skip)]
     get: Getter,
     #[serde(skip)]
@@ -147,6 +151,7 @@ impl Param {
             group: Group::Run,
             cli: None,
             control: false,
+            presets: &Preset::ALL,
             get,
             set,
         }
@@ -181,8 +186,17 @@ impl Param {
         self.help = help;
         self
     }
+    /// Its group; the traders' and the market's need a market (`MARKET_PRESETS`).
     const fn group(mut self, group: Group) -> Self {
         self.group = group;
+        if matches!(group, Group::Traders | Group::Market) {
+            self.presets = MARKET_PRESETS;
+        }
+        self
+    }
+    /// Only these presets' runs depend on it.
+    const fn only(mut self, presets: &'static [Preset]) -> Self {
+        self.presets = presets;
         self
     }
     const fn cli(mut self, flag: &'static str) -> Self {
@@ -373,6 +387,12 @@ const fn flag(path: &'static str, label: &'static str, acc: (Getter, Setter)) ->
 
 const TRANSFORMS: &[&str] = &["identity", "sqrt"];
 
+/// The presets with a market (traders, a fee pool, an oracle).
+const MARKET_PRESETS: &[Preset] = &[Preset::Paper, Preset::Control];
+const PAPER: &[Preset] = &[Preset::Paper];
+const CONTROL: &[Preset] = &[Preset::Control];
+const BAND: &[Preset] = &[Preset::Band];
+
 /// Every parameter, in the order the page shows them within a group.
 pub static PARAMS: &[Param] = &[
     param("preset", "Preset", Kind::Choice(Preset::NAMES), choice_field!(Preset, preset))
@@ -492,43 +512,53 @@ pub static PARAMS: &[Param] = &[
         .slider(0.0, 0.05)
         .open_above()
         .group(Group::Mdp)
+        .only(PAPER)
         .help("How far from the oracle the paper's ±1 actions put the mark.")
         .shown(),
     float("mdp.kappa", "κ — control: √k step", num_field!(mdp.kappa))
         .range(1e-4, 0.5, 0.001)
         .slider(0.005, 0.025)
         .group(Group::Mdp)
+        .only(CONTROL)
         .help("Relative √k step of the k actions.")
         .shown(),
     param("mdp.imbalance_bins", "imbalance bins", Kind::Int, num_field!(mdp.imbalance_bins))
         .range(1.0, 64.0, 1.0)
         .slider(1.0, 21.0)
         .group(Group::Mdp)
+        .only(MARKET_PRESETS)
         .help("Bins of the users' net position N/b₀.")
         .shown(),
     float("mdp.imbalance_range", "imbalance range", num_field!(mdp.imbalance_range))
         .range(1e-4, 0.99, 0.01)
         .group(Group::Mdp)
+        .only(MARKET_PRESETS)
         .help("The imbalance bins span N/b₀ ∈ [−range, range]."),
     int("mdp.gap_bins", "gap bins (control)", num_field!(mdp.gap_bins))
         .range(1.0, 64.0, 1.0)
         .slider(1.0, 15.0)
         .group(Group::Mdp)
+        .only(CONTROL)
         .help("Bins of the gap (mark − oracle)/oracle.")
         .shown(),
     float("mdp.gap_range", "gap range", num_field!(mdp.gap_range))
         .range(1e-4, 0.99, 0.001)
         .group(Group::Mdp)
+        .only(MARKET_PRESETS)
         .help("The gap bins span [−range, range]."),
     param("mdp.k_levels", "√k levels (control, odd)", Kind::OddInt, num_field!(mdp.k_levels))
         .range(1.0, 15.0, 2.0)
         .slider(1.0, 9.0)
         .group(Group::Mdp)
+        .only(CONTROL)
         .help("Number of √k levels √k₀·(1+κ)^j, centred on j = 0.")
         .shown(),
-    flag("mdp.funding", "settle funding each step", flag_field!(mdp.funding)).group(Group::Mdp),
-    flag("mdp.funding_clamp", "clamp funding to ±oracle/33", flag_field!(mdp.funding_clamp)).group(Group::Mdp),
-    flag("mdp.counterparty_pnl", "add counterparty PnL at the oracle", flag_field!(mdp.counterparty_pnl)).group(Group::Mdp),
+    flag("mdp.funding", "settle funding each step", flag_field!(mdp.funding)).group(Group::Mdp)
+        .only(CONTROL),
+    flag("mdp.funding_clamp", "clamp funding to ±oracle/33", flag_field!(mdp.funding_clamp)).group(Group::Mdp)
+        .only(CONTROL),
+    flag("mdp.counterparty_pnl", "add counterparty PnL at the oracle", flag_field!(mdp.counterparty_pnl)).group(Group::Mdp)
+        .only(MARKET_PRESETS),
     flag("mdp.exploring_starts", "exploring starts", flag_field!(mdp.exploring_starts)).group(Group::Mdp),
     int("mdp.episode_len", "T — steps per episode", num_field!(mdp.episode_len))
         .range(1.0, 100_000.0, 10.0)
@@ -542,6 +572,7 @@ pub static PARAMS: &[Param] = &[
         .slider(0.0, 2000.0)
         .unit("USD")
         .group(Group::Mdp)
+        .only(CONTROL)
         .help("Operating cost of one repeg or k update (transactions, operations), on top of Drift's own cost.")
         .cli("overhead")
         .shown(),
@@ -654,25 +685,30 @@ pub static PARAMS: &[Param] = &[
     float("band.sigma", "band: σ — gap shock per step", num_field!(band.sigma))
         .range(1e-6, 1e6, 0.01)
         .group(Group::Mdp)
+        .only(BAND)
         .help("Band preset: standard deviation of the mark–oracle gap's random walk per step."),
     float("band.holding_cost", "band: a — holding cost", num_field!(band.holding_cost))
         .range(1e-6, 1e6, 0.1)
         .group(Group::Mdp)
+        .only(BAND)
         .help("Band preset: keeping a gap d costs (a/2)·d² per step."),
     float("band.repeg_cost", "band: K — repeg cost", num_field!(band.repeg_cost))
         .range(1e-6, 1e9, 0.01)
         .slider(1.0, 3000.0)
         .log()
         .group(Group::Mdp)
+        .only(BAND)
         .help("Band preset: fixed cost of one repeg (it closes the gap).")
         .shown(),
     float("band.gap_range", "band: gap grid half-width", num_field!(band.gap_range))
         .range(1e-6, 1e9, 0.5)
         .group(Group::Mdp)
+        .only(BAND)
         .help("Band preset: the learner's gap bins span [−range, range]."),
     param("band.gap_bins", "band: gap bins (odd)", Kind::OddInt, num_field!(band.gap_bins))
         .range(3.0, 10_001.0, 2.0)
         .group(Group::Mdp)
+        .only(BAND)
         .help("Band preset: number of gap bins (odd, so d = 0 is a bin centre)."),
 ];
 

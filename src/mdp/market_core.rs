@@ -139,6 +139,11 @@ pub struct StepInfo {
     /// Signed USD notional of the step's trade (> 0 long, 0 if none).
     pub trade: f64,
     pub informed: bool,
+    /// The MDP state index on arrival at this row (after its step; row 0: the start state),
+    /// written by whoever drives the environment (`session::training`, `session::rollout`):
+    /// the state the greedy-policy chart highlights when the timeline shows this step.
+    #[serde(default)]
+    pub state: u32,
     pub parts: RewardParts,
     pub reward: f64,
 }
@@ -395,6 +400,8 @@ impl MarketCore {
             adjusted,
             trade: mv.trade,
             informed: mv.informed,
+            // The driver writes the state (`Scenario::row`); the market does not know it.
+            state: 0,
             parts: mv.parts,
             reward,
         };

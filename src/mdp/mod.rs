@@ -17,7 +17,7 @@ pub mod tabular;
 
 pub use control::{ControlAction, ControlEnv};
 pub use market_core::{EnvError, MarketConfig, MarketCore, MdpConfig, StepInfo};
-pub use money::MoneySplit;
+pub use money::{MoneyScope, MoneySplit};
 pub use paper::{PaperAction, PaperEnv};
 pub use preset::{BandScenario, Preset, PresetInputs, Scenario};
 pub use tabular::TabularMdp;

@@ -4,7 +4,9 @@
 //! counterparty PnL — plus the memo items that are not in the reward: the AMM's losses to
 //! informed flow and to the arbitrageur marked at the oracle, and the loss-versus-rebalancing
 //! reference (docs/lvr.md). Computed once here for the CLI's trajectory, the charts and the
-//! page. Not here: how the parts arise (`market_core`, the presets) or how they are drawn.
+//! page. A preset's reward may count only some of the terms (`MoneyScope`): the split is
+//! then scoped to them, so its net is still the reward, and the rest becomes a memo item.
+//! Not here: how the parts arise (`market_core`, the presets) or how they are drawn.
 
 use serde::{Deserialize, Serialize};
 
@@ -36,6 +38,42 @@ pub struct MoneySplit {
     pub arbitrageur_loss: f64,
     /// Memo (not in `net`): the loss-versus-rebalancing reference (docs/lvr.md §2).
     pub lvr_reference: f64,
+    /// Memo (not in `net`): the pool's flows the preset's reward leaves out (`scoped`), USD
+    /// (> 0 into the pool). Always 0 for the control reward, which counts every flow.
+    #[serde(default)]
+    pub outside_reward: f64,
+}
+
+/// Which of the split's terms a preset's reward counts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MoneyScope {
+    /// Every term: the control reward (`RewardParts::net`).
+    #[default]
+    All,
+    /// The fee shares only: the paper's reward, volume·fee·tranche (src/reward.rs,
+    /// `paper_reward`). Repeg costs, funding and the counterparty PnL still move the pool,
+    /// but not the reward.
+    FeesOnly,
+    /// No market: the band model's reward is −(a/2)·d² or −K (docs/band.md, "The model"),
+    /// not money moving between traders and the pool; no split applies.
+    NoMarket,
+}
+
+impl MoneyScope {
+    /// What the page and the CLI say about the split under this scope (`None`: the split is
+    /// the whole reward and needs no note).
+    pub fn note(self) -> Option<&'static str> {
+        match self {
+            MoneyScope::All => None,
+            MoneyScope::FeesOnly => Some(
+                "The paper preset's reward is the fee income only (volume·fee·tranche): the split shows the fees by payer, and the repeg costs, funding and counterparty PnL the pool also saw are a memo item, not part of the net.",
+            ),
+            MoneyScope::NoMarket => Some(
+                "The band preset has no market: its reward is −(a/2)·d² per step held or −K per repeg (docs/band.md), not money between traders and a fee pool, so there is no money split.",
+            ),
+        }
+    }
 }
 
 /// The terms that add up to `net`, in the order `MoneySplit::terms` returns them (the
@@ -67,6 +105,30 @@ impl MoneySplit {
             informed_loss: p.informed_loss,
             arbitrageur_loss: p.arbitrageur_loss,
             lvr_reference: p.lvr_reference,
+            outside_reward: 0.0,
+        }
+    }
+
+    /// This split as a preset's reward counts it: under `FeesOnly` every non-fee term moves
+    /// to the memo `outside_reward` (their sum in `net`'s grouping) and becomes 0, so `net`
+    /// is the fee income; under `All` (and `NoMarket`, where callers show no split) it is
+    /// unchanged.
+    pub fn scoped(&self, scope: MoneyScope) -> Self {
+        if scope != MoneyScope::FeesOnly {
+            return *self;
+        }
+        Self {
+            funding_received: 0.0,
+            funding_paid: 0.0,
+            adjustment: 0.0,
+            overhead: 0.0,
+            counterparty_pnl: 0.0,
+            outside_reward: self.adjustment
+                + self.overhead
+                + (self.funding_received + self.funding_paid)
+                + self.counterparty_pnl
+                + self.outside_reward,
+            ..*self
         }
     }
 
@@ -94,6 +156,7 @@ impl MoneySplit {
             informed_loss: self.informed_loss + s.informed_loss,
             arbitrageur_loss: self.arbitrageur_loss + s.arbitrageur_loss,
             lvr_reference: self.lvr_reference + s.lvr_reference,
+            outside_reward: self.outside_reward + s.outside_reward,
         }
     }
 
@@ -163,5 +226,31 @@ mod tests {
         assert_eq!(s.funding_received, 0.0);
         assert_eq!(s.funding_paid, -3.3);
         assert_eq!(s.adjustment, -7.1);
+    }
+
+    #[test]
+    fn a_fees_only_split_nets_to_the_fee_income_and_keeps_the_rest_as_memo() {
+        let p = RewardParts {
+            fee_income: (1.25 + 0.5) + 0.375,
+            fee_uninformed: 1.25,
+            fee_informed: 0.5,
+            fee_arbitrageur: 0.375,
+            adjustment_cost: 7.1,
+            funding: 3.3,
+            counterparty_pnl: -0.01,
+            ..RewardParts::default()
+        };
+        let all = MoneySplit::of(&p);
+        let s = all.scoped(MoneyScope::FeesOnly);
+        assert_eq!(s.net().to_bits(), p.fee_income.to_bits());
+        assert_eq!(s.terms()[3..], [0.0; 5]);
+        assert_eq!(s.outside_reward, -7.1 + 3.3 - 0.01);
+        assert_eq!(s.informed_loss, all.informed_loss);
+        assert_eq!(all.scoped(MoneyScope::All), all);
+        assert!(MoneyScope::All.note().is_none());
+        assert!(MoneyScope::NoMarket
+            .note()
+            .unwrap()
+            .contains("no money split"));
     }
 }

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::band::{BandAction, BandConfig, BandEnv, BandModel};
 use super::control::{ControlAction, ControlEnv};
 use super::market_core::{EnvError, MarketConfig, MarketCore, MdpConfig, StepInfo};
+use super::money::MoneyScope;
 use super::paper::{PaperAction, PaperEnv};
 use super::{ActionMask, Env};
 use crate::market::{OracleConfig, TraderConfig};
@@ -77,6 +78,18 @@ pub trait Scenario: Env + Send {
     fn reset_with(&mut self, rng: &mut SimRng, explore: bool) -> usize;
     /// What happened in the last step.
     fn last(&self) -> &StepInfo;
+    /// Which terms of the money split the preset's reward counts (`mdp::money`).
+    fn money_scope(&self) -> MoneyScope {
+        MoneyScope::All
+    }
+    /// The last step's record with the state it arrived in: a trajectory's row.
+    #[inline]
+    fn row(&self) -> StepInfo {
+        StepInfo {
+            state: self.state() as u32,
+            ..*self.last()
+        }
+    }
     /// The market the preset runs on (none for the stylised band model).
     fn market(&self) -> Option<&MarketCore>;
     /// The band model's problem, for the band preset.
@@ -108,6 +121,9 @@ impl std::fmt::Debug for dyn Scenario {
 impl Scenario for PaperEnv {
     fn preset(&self) -> Preset {
         Preset::Paper
+    }
+    fn money_scope(&self) -> MoneyScope {
+        MoneyScope::FeesOnly
     }
     fn action_names(&self) -> &'static [&'static str] {
         PaperAction::NAMES
@@ -239,6 +255,9 @@ impl Env for BandScenario {
 impl Scenario for BandScenario {
     fn preset(&self) -> Preset {
         Preset::Band
+    }
+    fn money_scope(&self) -> MoneyScope {
+        MoneyScope::NoMarket
     }
     fn action_names(&self) -> &'static [&'static str] {
         BandAction::NAMES

@@ -203,6 +203,33 @@ mod tests {
     }
 
     #[test]
+    fn each_row_records_the_state_it_arrived_in_and_a_view_at_a_step_shows_it() {
+        for preset in ["control", "paper", "band"] {
+            let cfg = Config::from_hash(&format!("preset={preset}&seed=8")).unwrap();
+            let mut s = Session::new(cfg).unwrap();
+            // Row 0 is the start state.
+            assert_eq!(s.shown_trajectory()[0].state as usize, s.env().state());
+            let len = s.config().mdp.episode_len as usize;
+            let mut seen = std::collections::BTreeSet::new();
+            for _ in 0..len - 1 {
+                s.advance(1);
+                let row = *s.shown_trajectory().last().unwrap();
+                assert_eq!(row.state as usize, s.env().state(), "{preset}");
+                seen.insert(row.state);
+            }
+            assert!(seen.len() > 1, "{preset}: the state never moved");
+            let snap = s.snapshot();
+            for i in [0, len / 3, len - 1] {
+                assert_eq!(
+                    snap.view_at(Some(i)).state,
+                    snap.trajectory[i].state as usize
+                );
+            }
+            assert_eq!(snap.view_at(None).state, snap.state);
+        }
+    }
+
+    #[test]
     fn the_summary_of_a_whole_episode_sums_its_rewards_to_its_return() {
         let mut s = Session::new(Config::default()).unwrap();
         s.advance_episodes(3);

@@ -235,8 +235,23 @@ impl Session {
         })
     }
 
-    /// What the charts draw, borrowed (no copy).
+    /// What the charts draw, borrowed (no copy). Right after an episode ends, its last
+    /// step (as `Snapshot::view_at` shows it).
     pub fn view(&self) -> View<'_> {
+        let v = self.view_now();
+        let traj = self.shown_trajectory();
+        match traj.last() {
+            Some(row) if self.train.step == 0 && traj.len() > 1 => View {
+                amm: v.amm.map(|a| episode::amm_at(row, a.fee_rate)),
+                oracle: row.oracle,
+                state: row.state as usize,
+                ..v
+            },
+            _ => v,
+        }
+    }
+
+    fn view_now(&self) -> View<'_> {
         View {
             mdp: self.config.mdp,
             amm: self.env().market().map(|m| m.amm().state()),
@@ -252,6 +267,7 @@ impl Session {
             state_shape: self.env().state_shape(),
             n_actions: self.train.agent.n_actions(),
             action_labels: &self.action_labels,
+            money_scope: self.env().money_scope(),
         }
     }
 
@@ -289,6 +305,7 @@ impl Session {
             visits: self.train.agent.visits().to_vec(),
             policy: self.diag.greedy.clone(),
             history: self.diag.history.tail(history_from),
+            money_scope: env.money_scope(),
         }
     }
 }

@@ -93,20 +93,21 @@ pub fn rollout(
 ) -> Vec<StepInfo> {
     env.reset_with(rng, false);
     let mut out = Vec::with_capacity(steps as usize + 1);
-    out.push(*env.last());
+    out.push(env.row());
     for _ in 0..steps {
         policy.step(env, rng);
-        out.push(*env.last());
+        out.push(env.row());
     }
     out
 }
 
 /// Header of `trajectory_csv`.
-pub const CSV_HEADER: &str = "step,oracle,mark,terminal,peg,sqrt_k,net_base,open_interest_long,open_interest_short,total_fee,fee_pool,action,adjusted,trade,informed,fee_income,adjustment_cost,funding,counterparty_pnl,overhead,reward,fee_uninformed,fee_informed,fee_arbitrageur,funding_received,funding_paid,informed_loss,arbitrageur_loss,lvr_reference";
+pub const CSV_HEADER: &str = "step,oracle,mark,terminal,peg,sqrt_k,net_base,open_interest_long,open_interest_short,total_fee,fee_pool,action,adjusted,trade,informed,fee_income,adjustment_cost,funding,counterparty_pnl,overhead,reward,fee_uninformed,fee_informed,fee_arbitrageur,funding_received,funding_paid,informed_loss,arbitrageur_loss,lvr_reference,state";
 
 /// A trajectory as CSV, one row per step. The columns after `reward` are the step's money
 /// split (`MoneySplit`: fee shares by payer, funding received and paid) and its memo items
-/// (losses at the oracle to informed flow and to the arbitrageur, the LVR reference).
+/// (losses at the oracle to informed flow and to the arbitrageur, the LVR reference); the
+/// last, `state`, is the MDP state index the row arrived in (what the timeline highlights).
 pub fn trajectory_csv(rows: &[StepInfo]) -> String {
     let mut out = String::with_capacity(64 * (rows.len() + 1));
     out.push_str(CSV_HEADER);
@@ -114,7 +115,7 @@ pub fn trajectory_csv(rows: &[StepInfo]) -> String {
     for (i, r) in rows.iter().enumerate() {
         let p = &r.parts;
         let m = MoneySplit::of(p);
-        let cells: [String; 29] = [
+        let cells: [String; 30] = [
             i.to_string(),
             r.oracle.to_string(),
             r.mark.to_string(),
@@ -144,6 +145,7 @@ pub fn trajectory_csv(rows: &[StepInfo]) -> String {
             m.informed_loss.to_string(),
             m.arbitrageur_loss.to_string(),
             m.lvr_reference.to_string(),
+            r.state.to_string(),
         ];
         out.push_str(&cells.join(","));
         out.push('\n');

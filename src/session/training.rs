@@ -79,7 +79,7 @@ impl Trainer {
         // 160-byte row copy is a tenth of a paper step).
         self.recording = steps_after < 2 * u64::from(self.episode_len);
         if self.recording {
-            self.trajectory.push(*self.env.last());
+            self.trajectory.push(self.env.row());
         }
     }
 
@@ -106,7 +106,10 @@ impl Trainer {
             self.ep_max_dq = out.delta_q;
         }
         if self.recording {
-            self.trajectory.push(*self.env.last());
+            self.trajectory.push(StepInfo {
+                state: out.next_state as u32,
+                ..*self.env.last()
+            });
         }
         self.step += 1;
         self.total_steps += 1;

@@ -8,7 +8,7 @@ use super::diagnostics::{History, QComparison};
 use crate::amm::{AmmRules, AmmState};
 use crate::config::Config;
 use crate::learn::model::ViReport;
-use crate::mdp::{MdpConfig, StepInfo};
+use crate::mdp::{MdpConfig, MoneyScope, StepInfo};
 
 /// A borrowed view of a run for drawing.
 #[derive(Debug, Clone, Copy)]
@@ -34,6 +34,8 @@ pub struct View<'a> {
     pub n_actions: usize,
     /// Short action labels for the policy chart.
     pub action_labels: &'a [String],
+    /// Which money-split terms the preset's reward counts (the split chart scopes to them).
+    pub money_scope: MoneyScope,
 }
 
 /// Everything worth drawing or saving, as plain owned data.
@@ -71,6 +73,9 @@ pub struct Snapshot {
     pub visits: Vec<u32>,
     pub policy: Vec<u8>,
     pub history: History,
+    /// Which money-split terms the preset's reward counts.
+    #[serde(default)]
+    pub money_scope: MoneyScope,
 }
 
 /// JSON has no NaN: serde_json writes it as `null` and will not read `null` back as an
@@ -96,10 +101,15 @@ mod nan_as_null {
 
 impl Snapshot {
     /// The view at `step` of the shown episode (`None`: now): the trajectory up to that
-    /// step and the AMM rebuilt from its row (`episode::amm_at`), so every chart of the
-    /// episode shows that step. A step past the end is the last one.
+    /// step, the AMM rebuilt from its row (`episode::amm_at`) and the state the row arrived
+    /// in, so every chart of the episode (and the greedy policy's highlighted cell) shows
+    /// that step. A step past the end is the last one.
+    /// Right after an episode ends, "now" is the ended episode's last step: the charts show
+    /// that episode, so the curve, the highlighted state and the notes show its end too,
+    /// not the next episode's start.
     pub fn view_at(&self, step: Option<usize>) -> View<'_> {
         let mut v = self.view();
+        let step = step.or_else(|| self.ended().then(|| self.trajectory.len() - 1));
         if let (Some(i), Some(last)) = (step, self.trajectory.len().checked_sub(1)) {
             let i = i.min(last);
             v.trajectory = &self.trajectory[..=i];
@@ -107,8 +117,15 @@ impl Snapshot {
                 .amm
                 .map(|a| super::episode::amm_at(&self.trajectory[i], a.fee_rate));
             v.oracle = self.trajectory[i].oracle;
+            v.state = self.trajectory[i].state as usize;
         }
         v
+    }
+
+    /// Whether the shown trajectory is an episode that has ended (the next one has not
+    /// taken a step yet).
+    pub fn ended(&self) -> bool {
+        self.step == 0 && self.trajectory.len() > 1
     }
 
     /// The same view a live session gives.
@@ -128,6 +145,7 @@ impl Snapshot {
             state_shape: self.state_shape,
             n_actions: self.n_actions,
             action_labels: &self.action_labels,
+            money_scope: self.money_scope,
         }
     }
 }

@@ -62,8 +62,13 @@ export function drawBoard(budget = DRAW_BUDGET_MS) {
     const name = CHARTS[next];
     next = (next + 1) % CHARTS.length;
     if (!owed.delete(name)) continue;
-    // The living curve's animation draws the curve while it runs.
-    if (name === 'curve' && state.curveAnim) continue;
+    // The living curve's animation draws the curve while it runs; once it holds its end
+    // state, a new frame redraws that end state (and its text) on the new market.
+    const anim = state.curveAnim;
+    if (name === 'curve' && anim) {
+      if (anim.phase === 1) holdCurveMove(anim, scale, trade);
+      continue;
+    }
     sizeCanvas(byId(`chart-${name}`, HTMLCanvasElement));
     viewer().draw([name], scale, trade);
     if (name === 'split') renderSplit();
@@ -76,6 +81,26 @@ export function drawBoard(budget = DRAW_BUDGET_MS) {
   }
   renderStatus();
   if (owed.size === 0) renderLesson();
+}
+
+/**
+ * Redraws a held curve move's end state on the market on screen, with its text.
+ * @param {import('./state.js').CurveAnim} anim
+ * @param {number} scale
+ * @param {number} trade
+ */
+function holdCurveMove(anim, scale, trade) {
+  try {
+    const p = viewer().curveMove(anim.kind, trade);
+    anim.text = p.text;
+    anim.cost = p.cost;
+    anim.allowed = p.allowed;
+    byId('curve-move-text').textContent = p.text;
+    sizeCanvas(byId('chart-curve', HTMLCanvasElement));
+    viewer().drawCurveMove(anim.kind, 1, scale, trade);
+  } catch (e) {
+    byId('curve-move-text').textContent = e instanceof Error ? e.message : String(e);
+  }
 }
 
 let paletteApplied = false;
@@ -98,13 +123,24 @@ function applyPalette() {
  * @property {number} informed_loss
  * @property {number} arbitrageur_loss
  * @property {number} lvr_reference
+ * @property {number} outside_reward Flows the preset's reward leaves out (memo).
+ * @property {boolean} applies Whether a split applies (not for the band preset).
+ * @property {string | null} note What the split's scope means for this preset.
  */
 
 /** Writes the split's legend (once) and its numbers beside the stacked chart. */
 function renderSplit() {
   /** @type {SplitReport} */
   const r = viewer().moneySplit();
+  const note = byId('split-note', HTMLElement);
+  note.textContent = r.note ?? '';
+  note.hidden = r.note === null;
   const key = byId('split-key', HTMLElement);
+  key.hidden = !r.applies;
+  if (!r.applies) {
+    byId('split-numbers', HTMLElement).innerHTML = '';
+    return;
+  }
   if (!key.childElementCount) {
     key.innerHTML = r.terms.map(([name, colour]) => `<i class="${colour} band"></i>${esc(name)}`).join(' ')
       + ' <i class="ink"></i>net';
@@ -119,6 +155,7 @@ function renderSplit() {
     parts.push(item('arbitrageur_loss', 'memo: loss to the arbitrageur at the oracle', r.arbitrageur_loss));
     parts.push(item('lvr_reference', 'LVR reference', r.lvr_reference));
   }
+  if (r.outside_reward !== 0) parts.push(item('outside_reward', 'memo: pool flows outside the reward', r.outside_reward));
   byId('split-numbers', HTMLElement).innerHTML = parts.join(' ');
 }
 
@@ -126,9 +163,13 @@ function renderSplit() {
 function renderStatus() {
   const s = state.shown;
   if (!s) return;
+  // The state the greedy-policy chart highlights (the timeline's step's, or now).
+  byId('chart-qtable').dataset.state = String(s.state);
   byId('curve-note').textContent = `√k ${fmt(Number(s.sqrt_k.toPrecision(4)))} · peg ${s.peg.toFixed(3)} · mark ${s.mark.toFixed(4)}`;
+  const ended = !s.at_cursor && s.step === 0 && s.last_step > 0;
   const parts = [
-    `episode <b>${s.episode}</b> · step ${s.step}${s.at_cursor ? ' (timeline)' : ''}`,
+    // Right after an episode ends the charts show its last step (Snapshot::view_at).
+    `episode <b>${s.episode}</b> · step ${s.at_cursor ? `${s.step} (timeline)` : ended ? `${s.last_step} (ended)` : s.step}`,
     `ε ${s.epsilon.toFixed(3)}`,
     `mark ${s.mark.toFixed(3)} · oracle ${s.oracle.toFixed(3)}`,
     `N ${s.net_base.toFixed(1)}`,
@@ -139,7 +180,7 @@ function renderStatus() {
     parts.push(`‖Q−Q*‖∞/‖Q*‖∞ ${(100 * s.relative_error).toFixed(2)}% · greedy agreement ${(100 * s.agreement).toFixed(0)}%`);
   }
   const unavailable = s.action_names.filter((_, a) => !(s.mask & (1 << a)));
-  if (unavailable.length && !s.at_cursor) parts.push(`unavailable now: ${unavailable.join(', ')}`);
+  if (unavailable.length && !s.at_cursor && !ended) parts.push(`unavailable now: ${unavailable.join(', ')}`);
   byId('status').innerHTML = parts.join(' &nbsp;|&nbsp; ');
   renderBand(s.band);
 }

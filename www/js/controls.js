@@ -3,7 +3,8 @@
 // λu), in registry order within its group's section; the toolbar's preset <select>;
 // sending edits to the training worker's `setParam`, showing the engine's error beside the
 // control that caused it, and writing the run's values (`Playground.values()`, as the worker
-// reports them) back into every control.
+// reports them) back into every control; hiding the controls that do not change the
+// current preset's run (the registry's `presets`).
 // Not for: parameter names, ranges or labels (they live in src/params.rs), the URL hash or
 // redrawing (the caller's `onChange` does those).
 import { Playground, paramSpecs } from '../pkg/damm.js';
@@ -32,6 +33,7 @@ import { state } from './state.js';
  * @property {Group} group
  * @property {string | null} cli
  * @property {boolean} control Shown as a control on the page.
+ * @property {string[]} presets The presets whose run it changes (hidden under the others).
  */
 /**
  * A view of another parameter: view = offset + factor·source.
@@ -67,18 +69,23 @@ import { state } from './state.js';
  * @property {number} step
  * @property {Group} group
  * @property {string} source The param this control writes (itself unless derived).
+ * @property {string[]} presets The presets whose run it changes.
  */
 /**
  * A rendered control: reads the engine's value into its inputs.
  * @typedef {object} Bound
  * @property {Control} c
  * @property {(v: number | null) => void} show
+ * @property {HTMLElement} [row] Its row (absent for the toolbar's preset select).
  */
 
 /** @type {Bound[]} */
 const bound = [];
 /** @type {() => void} */
 let changed = () => {};
+/** The presets' names, by their index in the registry's numeric view. */
+/** @type {string[]} */
+let presetNames = [];
 /** Edits in flight; answers arrive in order. */
 let inFlight = 0;
 
@@ -103,7 +110,7 @@ function fromParam(p) {
     path: p.path, label: p.label, unit: p.unit, help: p.help, kind: p.kind,
     min: p.min, max: p.max, sliderMin: p.slider_min, sliderMax: p.slider_max,
     maxOpen: p.max_open, log: p.scale === 'log', step: p.step,
-    group: p.group, source: p.path,
+    group: p.group, source: p.path, presets: p.presets,
   };
 }
 
@@ -123,7 +130,7 @@ function fromDerived(d, src) {
     path: d.path, label: d.label, unit: d.unit, help: d.help, kind: src.kind,
     min: Math.min(a, b), max: Math.max(a, b), sliderMin: Math.min(sa, sb), sliderMax: Math.max(sa, sb),
     maxOpen: false, log: false,
-    step: tidy(Math.abs(d.factor) * src.step), group: d.group, source: src.path,
+    step: tidy(Math.abs(d.factor) * src.step), group: d.group, source: src.path, presets: src.presets,
   };
 }
 
@@ -363,9 +370,10 @@ export function buildControls(onChange) {
   for (const c of shown) {
     const { row, b } = buildRow(c);
     rowsOf(c.group).append(row);
-    bound.push(b);
+    bound.push({ ...b, row });
   }
   const preset = reg.params.find((p) => p.path === 'preset');
+  presetNames = preset?.kind.choices ?? [];
   if (preset && !preset.control) bound.push(bindChoice(fromParam(preset), byId('preset', HTMLSelectElement), describePreset));
   return shown.length;
 }
@@ -374,4 +382,24 @@ export function buildControls(onChange) {
 export function syncControls() {
   if (inFlight > 0) return; // a later answer brings newer values
   for (const b of bound) b.show(state.values[b.c.path] ?? null);
+  showPresetControls();
+}
+
+/**
+ * Hides the controls that do not change the current preset's run (the registry's
+ * `presets`), and a group left with none; `data-preset` on <html> names the preset.
+ */
+function showPresetControls() {
+  const index = state.values.preset;
+  const name = index !== null && index !== undefined ? presetNames[index] : undefined;
+  if (!name) return;
+  document.documentElement.dataset.preset = name;
+  for (const b of bound) {
+    if (b.row) b.row.classList.toggle('preset-hidden', !b.c.presets.includes(name));
+  }
+  for (const group of document.querySelectorAll('#controls .group')) {
+    const rows = group.querySelectorAll('.rows > .row');
+    const none = rows.length > 0 && [...rows].every((r) => r.classList.contains('preset-hidden'));
+    group.classList.toggle('preset-hidden', none);
+  }
 }

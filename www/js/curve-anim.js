@@ -1,8 +1,9 @@
 // The living curve's animation: a trade, a repeg or a k change played on the x·y = k chart.
 // The engine plans the move and draws each phase (`Viewer.curveMove`, `Viewer.drawCurveMove`,
 // charts::curve); this module only runs the clock with requestAnimationFrame, writes the
-// engine's text (what the move does and costs) beside the chart, and hands the curve back
-// to the board after a pause. With prefers-reduced-motion it shows the end state at once.
+// engine's text (what the move does and costs) beside the chart, re-planned every frame on
+// the market the frame draws, and hands the curve back to the board (clearing the text)
+// after a pause. With prefers-reduced-motion it shows the end state at once.
 // For: timing and the buttons. Not for: any AMM arithmetic or drawing code.
 import { byId } from './dom.js';
 import { invalidateBoard, sizeCanvas, tradeSize } from './charts.js';
@@ -65,6 +66,14 @@ export function animateCurve(kind) {
     anim.phase = reduce ? 1 : Math.min(1, Math.max(0, (now - t0) / DURATION_MS));
     sizeCanvas(canvas);
     try {
+      // The market may change under the move (a new frame, the timeline): the text is
+      // re-planned on the market each frame draws, so it never describes another curve.
+      /** @type {CurvePlan} */
+      const p = viewer().curveMove(kind, trade);
+      anim.text = p.text;
+      anim.cost = p.cost;
+      anim.allowed = p.allowed;
+      text.textContent = p.text;
       viewer().drawCurveMove(kind, anim.phase, window.devicePixelRatio || 1, trade);
     } catch (e) {
       text.textContent = e instanceof Error ? e.message : String(e);
@@ -78,6 +87,8 @@ export function animateCurve(kind) {
         if (mine !== run) return;
         state.curveAnim = null;
         key.innerHTML = staticKey;
+        // The board draws the market as it is now: the move's text no longer applies.
+        text.textContent = '';
         invalidateBoard();
       }, HOLD_MS);
     }

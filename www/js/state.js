@@ -30,6 +30,7 @@
  * @property {Band | null} band The band preset's bands (null for the market presets).
  * @property {number} last_step The last step of the shown episode so far.
  * @property {boolean} at_cursor These are the values at the step chosen on the timeline.
+ * @property {number} state The MDP state index the greedy-policy chart highlights.
  */
 
 /**

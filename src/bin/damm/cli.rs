@@ -565,6 +565,9 @@ fn cmd_train(args: &TrainArgs) -> CliResult<ExitCode> {
             b.continuous_law
         );
     }
+    if let Some(note) = snap.money_scope.note() {
+        eprintln!("money: {note}");
+    }
     if let Some(p) = &args.trajectory {
         fs::write(p, session.trajectory_csv()).map_err(|e| format!("{}: {e}", p.display()))?;
     }
@@ -587,8 +590,11 @@ fn cmd_train(args: &TrainArgs) -> CliResult<ExitCode> {
         "band": snap.band,
         "policy": snap.policy,
         "visits": snap.visits,
-        // Where the money of the shown episode went (the trajectory's money split).
-        "money": damm::mdp::MoneySplit::total(&snap.trajectory),
+        // Where the money of the shown episode went (the trajectory's money split, scoped
+        // to what the preset's reward counts; none for the band preset), and what that means.
+        "money": (snap.money_scope != damm::mdp::MoneyScope::NoMarket)
+            .then(|| damm::mdp::MoneySplit::total(&snap.trajectory).scoped(snap.money_scope)),
+        "money_note": snap.money_scope.note(),
         "history": {
             "first_episode": h.first_episode,
             "episode_return": h.episode_return,

@@ -1,15 +1,35 @@
 // Teaching: every lesson loads, shows its text, and the observation it promises holds for
 // its seed; teacher-mode flags hide and lock what they name and survive a reload; the page
 // has no horizontal overflow at 390 px and puts the charts before the controls; the
-// timeline moves every chart of the episode and its stats equal the trajectory's row.
+// timeline moves every chart of the episode and its stats equal the trajectory's row, and
+// the greedy policy's highlighted state at a chosen step is the one `damm train
+// --trajectory` records for it; right after an episode ends the curve's note is the curve's;
+// the band preset hides the market presets' MDP controls and says it has no money split.
 // Screenshots at 390 × 844 and 1920 × 1080 go to test-results/ (and docs/ with UPDATE_DOCS=1).
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, statSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 
 /** The lessons as the page defines them (www/js/lessons.js), read without a browser. */
 function lessonIds(root) {
   const text = readFileSync(`${root}www/js/lessons.js`, 'utf8');
   return [...text.matchAll(/^ {4}id: '([a-z-]+)',$/gm)].map((m) => m[1]);
+}
+
+/** The `state` column of `damm train --url <hash> --trajectory`'s CSV (the release CLI). */
+function nativeStates(root, hash) {
+  const dir = mkdtempSync(`${tmpdir()}/damm-h-page-traj-`);
+  try {
+    execFileSync('cargo', ['run', '-q', '--release', '--bin', 'damm', '--', 'train', '--url', hash,
+      '--trajectory', `${dir}/traj.csv`, '--out', `${dir}/train.json`], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+    const [head, ...rows] = readFileSync(`${dir}/traj.csv`, 'utf8').trim().split('\n');
+    const col = head.split(',').indexOf('state');
+    assert.ok(col >= 0, 'the trajectory CSV has no state column');
+    return rows.map((r) => Number(r.split(',')[col]));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 export default async function (h) {
@@ -279,5 +299,92 @@ export default async function (h) {
     await page.waitForFunction(() => !window.dammLab.shown.at_cursor);
     assert.deepEqual(page.consoleErrors, []);
     await page.context().close();
+  });
+
+  await test('teach: on the timeline the greedy policy highlights the state damm train recorded for that step', async () => {
+    // Three finished episodes: the page shows the last one, as `damm train` writes it.
+    const hash = 'seed=21&mdp.episode_len=80&learn.episodes=3';
+    const native = nativeStates(root, hash);
+    assert.equal(native.length, 81);
+    const page = await open(hash);
+    await episodes(page, 3);
+    const qtable = () => page.evaluate(() => document.getElementById('chart-qtable').toDataURL());
+    const steps = [0, 13, 40, 80];
+    const seen = {};
+    for (const step of steps) {
+      const st = await page.evaluate((k) => window.dammLab.api.cursor(k), step);
+      assert.equal(st.step, step);
+      assert.equal(st.state, native[step], `step ${step}: page ${st.state}, damm train ${native[step]}`);
+      assert.equal(await page.getAttribute('#chart-qtable', 'data-state'), String(native[step]));
+      seen[step] = await qtable();
+    }
+    // The highlighted cell moves with the state: two steps in different states draw differently.
+    const [a, b] = [steps.find((k) => native[k] !== native[0]), 0];
+    assert.ok(a !== undefined, 'the state never moved at the chosen steps');
+    assert.notEqual(seen[a], seen[b], 'the greedy-policy chart did not follow the timeline');
+    measurements.timeline_states = Object.fromEntries(steps.map((k) => [k, native[k]]));
+    assert.deepEqual(page.consoleErrors, []);
+    await page.context().close();
+  });
+
+  await test('teach: right after an episode ends, the curve, its note and the highlighted state are the episode\'s last step', async () => {
+    const page = await open('seed=3&mdp.episode_len=60');
+    await episodes(page, 1);
+    const st = await page.evaluate(() => window.dammLab.shown);
+    const row = (await call(page, 'snapshot')).trajectory.at(-1);
+    assert.equal(st.at_cursor, false);
+    assert.equal(st.mark, row.mark);
+    assert.equal(st.state, row.state);
+    assert.equal(st.spendable, row.fee_pool - 0.5 * row.total_fee);
+    // The curve chart's market (what a trade on it starts from) is the row's, not the next
+    // episode's start.
+    const p = await viewerCall(page, () => window.dammLab.viewer.tradePreview(1000));
+    assert.ok(Math.abs(p.mark_before - row.mark) <= 1e-9 * row.mark, `curve mark ${p.mark_before} vs ${row.mark}`);
+    assert.ok((await page.textContent('#curve-note')).includes(`mark ${row.mark.toFixed(4)}`));
+    assert.ok((await page.textContent('#status')).includes('step 60 (ended)'));
+    // A move's text describes that market and goes when the board takes the curve back.
+    await page.emulateMedia({ reducedMotion: 'reduce' });
+    await page.click('#curve-anim-trade');
+    await page.waitForFunction(() => window.dammLab.curveAnim && window.dammLab.curveAnim.phase === 1);
+    const plan = await viewerCall(page, () => window.dammLab.viewer.curveMove('trade', Number(document.getElementById('trade-size').value)));
+    assert.equal(await page.textContent('#curve-move-text'), plan.text);
+    await page.waitForFunction(() => window.dammLab.curveAnim === null, null, { timeout: 8000 });
+    assert.equal(await page.textContent('#curve-move-text'), '');
+    assert.deepEqual(page.consoleErrors, []);
+    await page.context().close();
+  });
+
+  await test('teach: the band preset hides the market presets\' controls and says it has no money split; paper scopes it to fees', async () => {
+    const page = await openLesson('band');
+    await episodes(page, 2);
+    for (const id of ['#ctl-mdp-kappa', '#ctl-mdp-delta', '#ctl-mdp-gap_bins', '#ctl-mdp-k_levels', '#ctl-mdp-overhead', '#ctl-mdp-imbalance_bins']) {
+      assert.equal(await visible(page, id), false, `${id} shown in the band lesson`);
+    }
+    assert.ok(await visible(page, '#ctl-band-repeg_cost'), 'K hidden in the band lesson');
+    assert.ok(await visible(page, '#ctl-mdp-episode_len'), 'T hidden in the band lesson');
+    assert.ok((await page.textContent('#split-note')).includes('no money split'));
+    assert.equal(await page.locator('#split-numbers [data-term]').count(), 0);
+    assert.deepEqual(page.consoleErrors, []);
+    await page.context().close();
+    // The control preset: its controls, not the band model's, and no note.
+    const ctl = await open('seed=2');
+    assert.equal(await visible(ctl, '#ctl-band-repeg_cost'), false, 'K shown under control');
+    assert.ok(await visible(ctl, '#ctl-mdp-kappa'));
+    assert.equal(await visible(ctl, '#split-note'), false);
+    await ctl.context().close();
+    // The paper preset: the split is the fees, its net the episode's return; the rest is a memo.
+    const paper = await open('preset=paper&seed=5&mdp.episode_len=60');
+    await episodes(paper, 3);
+    assert.ok((await paper.textContent('#split-note')).includes('fee income only'));
+    assert.equal(await visible(paper, '#ctl-mdp-kappa'), false);
+    assert.ok(await visible(paper, '#ctl-mdp-delta'));
+    const shown = await paper.$$eval('#split-numbers [data-term]', (els) =>
+      Object.fromEntries(els.map((e) => [e.getAttribute('data-term'), Number(e.getAttribute('data-value'))])));
+    const ret = (await paper.evaluate(() => window.dammLab.shown)).last_return;
+    assert.ok(Math.abs(shown.net - ret) <= 1e-9 * Math.abs(ret), `net ${shown.net} vs return ${ret}`);
+    assert.equal(shown['adjustment costs'], undefined, 'a repeg cost is stacked in the paper split');
+    measurements.paper_split = { net: shown.net, return: ret, outside_reward: shown.outside_reward ?? 0 };
+    assert.deepEqual(paper.consoleErrors, []);
+    await paper.context().close();
   });
 }
