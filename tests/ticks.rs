@@ -81,6 +81,8 @@ proptest! {
         // Two ticks at least, unless the range is narrower than `ticks` resolves.
         prop_assert!(t.values.len() >= 2 || hi - lo <= 1e-290 || hi <= lo * (1.0 + 1e-6), "{lo} {hi}: {:?}", t.labels);
         prop_assert!(t.values.windows(2).all(|w| w[0] < w[1]), "{:?}", t.values);
+        // About `max` at most (the linear fallback asks for at least 5).
+        prop_assert!(t.values.len() <= max.max(5) + 1, "{} {} {}: {:?}", lo, hi, max, t.labels);
         let mut seen = t.labels.clone();
         seen.sort();
         seen.dedup();

@@ -148,7 +148,7 @@ pub fn money_split<DB: DrawingBackend>(
         (
             |s| s.outside_reward,
             RED,
-            "pool flows outside the reward: repegs, funding (memo)",
+            "pool flows outside the reward: repegs (memo)",
         ),
     ];
     for (f, colour, label) in memo {

@@ -61,11 +61,15 @@ pub fn log_ticks(lo: f64, hi: f64, max: usize) -> Ticks {
             .map(|e| (10f64.powi(e), format!("1e{e}")))
             .unzip()
     } else {
-        (e0 - 1..=e1 + 1)
+        let all: Vec<(f64, String)> = (e0 - 1..=e1 + 1)
             .flat_map(|e| [1u8, 2, 5].map(|a| (a, e)))
             .map(|(a, e)| (f64::from(a) * 10f64.powi(e), format!("{a}e{e}")))
             .filter(|(v, _)| inside(*v))
-            .unzip()
+            .collect();
+        // At most `max` of them: every k-th (the powers of ten sit at the same phase only
+        // by chance; every label still names a distinct value).
+        let k = all.len().div_ceil(max).max(1);
+        all.into_iter().step_by(k).unzip()
     };
     if values.len() >= 2 {
         Ticks { values, labels }
@@ -172,6 +176,8 @@ mod tests {
         // "2e-3 2e-3 3e-3" here).
         let t = log_ticks(1.5e-3, 1.2e-2, 6);
         assert_eq!(t.labels, ["2e-3", "5e-3", "1e-2"]);
+        // At most `max`: 1.1..99 holds 2, 5, 10, 20, 50; with 2 wanted every third.
+        assert_eq!(log_ticks(1.1, 99.0, 2).labels, ["2e0", "2e1"]);
         // Narrower than 1-2-5 steps: linear ticks, still distinct.
         let t = log_ticks(3.1e4, 4.9e4, 6);
         assert!(t.values.len() >= 2);

@@ -52,8 +52,8 @@ pub enum MoneyScope {
     #[default]
     All,
     /// The fee shares only: the paper's reward, volume·fee·tranche (src/reward.rs,
-    /// `paper_reward`). Repeg costs, funding and the counterparty PnL still move the pool,
-    /// but not the reward.
+    /// `paper_reward`). Repeg costs and the counterparty PnL still move the pool, but not the
+    /// reward (the paper MDP settles no funding).
     FeesOnly,
     /// No market: the band model's reward is −(a/2)·d² or −K (docs/band.md, "The model"),
     /// not money moving between traders and the pool; no split applies.
@@ -67,7 +67,7 @@ impl MoneyScope {
         match self {
             MoneyScope::All => None,
             MoneyScope::FeesOnly => Some(
-                "The paper preset's reward is the fee income only (volume·fee·tranche): the split shows the fees by payer, and the repeg costs, funding and counterparty PnL the pool also saw are a memo item, not part of the net.",
+                "The paper preset's reward is the fee income only (volume·fee·tranche): the split shows the fees by payer, and the repeg costs and counterparty PnL the pool also saw are a memo item, not part of the net (the paper MDP settles no funding).",
             ),
             MoneyScope::NoMarket => Some(
                 "The band preset has no market: its reward is −(a/2)·d² per step held or −K per repeg (docs/band.md), not money between traders and a fee pool, so there is no money split.",

@@ -230,7 +230,9 @@ fn value_iteration(episodes: u32) -> CliResult<Value> {
     }))
 }
 
-/// `damm eval` at the defaults (or `episodes` in quick mode), split into its parts.
+/// `damm eval` at the defaults (or `episodes` in quick mode), split into its parts: the
+/// same run `damm eval` makes (`Session::for_answer`, no Q* cadence, then the cold
+/// `final_q_star`, docs/value-iteration.md §4).
 fn eval(episodes: u32) -> CliResult<Value> {
     let mut cfg = Config::default();
     cfg.learn.episodes = episodes;
@@ -238,13 +240,13 @@ fn eval(episodes: u32) -> CliResult<Value> {
     // short parts); wall time per part.
     let c0 = thread_cpu_ns();
     let (s, train, _) = timed(|| {
-        Session::new(cfg).map(|mut s| {
+        Session::for_answer(cfg).map(|mut s| {
             s.advance_episodes(episodes);
             s
         })
     });
     let mut s = s.map_err(|e| e.to_string())?;
-    let (_, q_star, _) = timed(|| s.compute_q_star());
+    let (_, q_star, _) = timed(|| s.final_q_star());
     let (table, evaluate, _) = timed(|| s.evaluate());
     let cpu = c0
         .zip(thread_cpu_ns())
