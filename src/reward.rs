@@ -146,6 +146,14 @@ impl RewardParts {
             + self.funding
             + self.counterparty_pnl
     }
+
+    /// The reward when the books value open positions at the oracle (`mdp.valuation =
+    /// oracle`): fee share − overhead + funding + counterparty PnL at the oracle. The repeg
+    /// and k costs re-mark the curve only and stay out (docs/modeling.md §15).
+    #[inline]
+    pub fn net_at_oracle(&self) -> f64 {
+        self.fee_income - self.overhead + self.funding + self.counterparty_pnl
+    }
 }
 
 /// Errors of the least-squares fit.

@@ -14,7 +14,7 @@ use serde::Serialize;
 
 use crate::config::Config;
 use crate::display::num;
-use crate::mdp::Preset;
+use crate::mdp::{Preset, Valuation};
 use crate::reward::Transform;
 
 /// How a control moves through the range.
@@ -559,6 +559,11 @@ pub static PARAMS: &[Param] = &[
         .only(CONTROL),
     flag("mdp.counterparty_pnl", "add counterparty PnL at the oracle", flag_field!(mdp.counterparty_pnl)).group(Group::Mdp)
         .only(MARKET_PRESETS),
+    param("mdp.valuation", "valuation of open positions", Kind::Choice(Valuation::NAMES), choice_field!(Valuation, mdp.valuation))
+        .range(0.0, (Valuation::NAMES.len() - 1) as f64, 1.0)
+        .group(Group::Mdp)
+        .only(CONTROL)
+        .help("How the reward values the users' open positions: on the curve (repeg and k costs count) or at the oracle (every fill against the oracle; repeg and k costs only re-mark the curve)."),
     flag("mdp.exploring_starts", "exploring starts", flag_field!(mdp.exploring_starts)).group(Group::Mdp),
     int("mdp.episode_len", "T — steps per episode", num_field!(mdp.episode_len))
         .range(1.0, 100_000.0, 10.0)

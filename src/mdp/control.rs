@@ -3,10 +3,12 @@
 //! State: imbalance bin × bin of (mark − oracle)/oracle × level of √k (docs/modeling.md §5).
 //! Actions {hold, repeg to oracle, √k·(1+κ), √k/(1+κ)}, masked by Drift's rules
 //! (docs/modeling.md §4). Reward: fee share − adjustment cost + funding kept
-//! (docs/modeling.md §1–2; optional counterparty PnL at the oracle, off by default).
+//! (docs/modeling.md §1–2; optional counterparty PnL at the oracle, off by default), or with
+//! `mdp.valuation = oracle` the books at the oracle, where the repeg puts the mark on the
+//! oracle as Drift v2's does (docs/modeling.md §15).
 //! Not here: the paper's ±1 MDP (`paper`), and the policies that drive it (`learn::policy`).
 
-use super::market_core::{MarketCore, MarketMove, MdpConfig, StepInfo};
+use super::market_core::{MarketCore, MarketMove, MdpConfig, StepInfo, Valuation};
 use super::{bin, ActionMask, Env};
 use crate::amm::v2::{v2_step, V2Market, V2Params};
 use crate::amm::{Amm, AmmError, TRANCHE};
@@ -136,6 +138,13 @@ impl ControlEnv {
         let kappa = self.mdp().kappa;
         let oracle = self.oracle_price();
         match action {
+            // Books at the oracle: the peg that puts the mark on the oracle, as Drift v2's
+            // repeg targets (docs/drift-v2-rules.md §1.2), whole and within the pool's rules.
+            // Crossing the oracle only re-marks the curve here (docs/modeling.md §15).
+            ControlAction::Repeg if self.mdp().valuation == Valuation::Oracle => {
+                let p = amm.peg() * oracle / amm.mark_price();
+                amm.repeg_check(p).map(|_| Target::Peg(p))
+            }
             // Drift v1: toward the oracle, neither mark nor terminal crossing it
             // (docs/amm-formulas.md §5).
             ControlAction::Repeg => match amm.peg_toward(oracle) {
@@ -248,7 +257,10 @@ impl ControlEnv {
         let mut mv: MarketMove = self.core.market_step(rng, funding);
         mv.parts.adjustment_cost = adjustment_cost;
         mv.parts.overhead = overhead;
-        let reward = mv.parts.net();
+        let reward = match self.mdp().valuation {
+            Valuation::Curve => mv.parts.net(),
+            Valuation::Oracle => mv.parts.net_at_oracle(),
+        };
         self.core.record(action, adjusted, mv, reward);
         self.observe();
         (reward, self.state)

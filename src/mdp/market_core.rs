@@ -64,6 +64,28 @@ impl MarketConfig {
     }
 }
 
+/// How the protocol's books value the users' open positions (docs/modeling.md §1, §15): one
+/// valuation, never two.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Valuation {
+    /// At what closing them on the curve pays (their terminal value): repeg and k costs are
+    /// changes of that value and count in the reward.
+    #[default]
+    Curve,
+    /// At the oracle: every fill counts its gain or loss against the oracle and the held
+    /// position its expected change over the oracle's move; repeg and k costs re-mark the
+    /// curve only, so they bind through the fee pool's rules but are not income or expense.
+    Oracle,
+}
+
+impl Valuation {
+    /// Every valuation, in the registry's order (`curve`, `oracle`).
+    pub const ALL: [Valuation; 2] = [Valuation::Curve, Valuation::Oracle];
+    /// The valuations' names as written in configs, URLs and on the command line.
+    pub const NAMES: &'static [&'static str] = &["curve", "oracle"];
+}
+
 /// Shape of the state space and of the actions.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -90,6 +112,8 @@ pub struct MdpConfig {
     /// Add the AMM's counterparty PnL marked at the oracle to the reward (docs/modeling.md §1: a
     /// money pump).
     pub counterparty_pnl: bool,
+    /// How the reward values the users' open positions (control).
+    pub valuation: Valuation,
     /// Start each training episode from a random imbalance, gap and k level (docs/modeling.md §10).
     pub exploring_starts: bool,
     /// Steps per episode T (one step ≈ one hour of funding).
@@ -112,6 +136,7 @@ impl Default for MdpConfig {
             funding: true,
             funding_clamp: false,
             counterparty_pnl: false,
+            valuation: Valuation::Curve,
             exploring_starts: true,
             episode_len: 100,
             overhead: 0.0,
@@ -306,6 +331,7 @@ impl MarketCore {
         let oracle_before = self.oracle.price();
         let net_before = self.amm.net_base();
         let arbitrageur = self.traders.arbitrageur;
+        let mut trader_loss = 0.0;
         // The virtual pool (b base, q·p USD) valued at the mark before the oracle moves.
         let pool_before = if arbitrageur {
             2.0 * self.amm.quote_reserve() * self.amm.peg()
@@ -328,12 +354,14 @@ impl MarketCore {
                     Side::Short => -fill.quote_filled,
                 };
                 mv.informed = order.kind == TraderKind::Informed;
+                let loss = loss_at_oracle(order.side, &fill, self.oracle.price());
                 if mv.informed {
                     mv.parts.fee_informed = share;
-                    mv.parts.informed_loss = loss_at_oracle(order.side, &fill, self.oracle.price());
+                    mv.parts.informed_loss = loss;
                 } else {
                     mv.parts.fee_uninformed = share;
                 }
+                trader_loss = loss;
             }
         }
         // The same grouping as `RewardParts::fee_income` documents (bit for bit the one
@@ -349,7 +377,19 @@ impl MarketCore {
             };
             mv.parts.funding = self.amm.settle_funding(rate).unwrap_or(0.0);
         }
-        if self.mdp.counterparty_pnl {
+        if self.mdp.valuation == Valuation::Oracle {
+            // The AMM holds −N: over the oracle's move it gains −N·ΔO, valued at its
+            // expectation given the step's start on a GBM oracle, −N·O·(e^μ − 1), whose
+            // martingale remainder has mean zero under every policy (docs/modeling.md §15);
+            // on a replayed series, the realised move. Each fill adds the AMM's gain
+            // against the oracle at the time it traded.
+            let held = if self.oracle_cfg.series.is_empty() {
+                -net_before * oracle_before * libm::expm1(self.oracle_cfg.drift)
+            } else {
+                -net_before * (self.oracle.price() - oracle_before)
+            };
+            mv.parts.counterparty_pnl = held - (trader_loss + mv.parts.arbitrageur_loss);
+        } else if self.mdp.counterparty_pnl {
             // The AMM holds −N; marked at the oracle it gains −N·ΔO.
             mv.parts.counterparty_pnl = -net_before * (self.oracle.price() - oracle_before);
         }

@@ -16,7 +16,7 @@ pub mod preset;
 pub mod tabular;
 
 pub use control::{ControlAction, ControlEnv};
-pub use market_core::{EnvError, MarketConfig, MarketCore, MdpConfig, StepInfo};
+pub use market_core::{EnvError, MarketConfig, MarketCore, MdpConfig, StepInfo, Valuation};
 pub use money::{MoneyScope, MoneySplit};
 pub use paper::{PaperAction, PaperEnv};
 pub use preset::{BandScenario, Preset, PresetInputs, Scenario};

@@ -55,6 +55,10 @@ pub enum MoneyScope {
     /// `paper_reward`). Repeg costs and the counterparty PnL still move the pool, but not the
     /// reward (the paper MDP settles no funding).
     FeesOnly,
+    /// Every term but the adjustment costs: the control reward with the books at the oracle
+    /// (`mdp.valuation = oracle`, `RewardParts::net_at_oracle`). Repeg and k costs still
+    /// move the pool (a memo item), not the reward (docs/modeling.md §15).
+    AtOracle,
     /// No market: the band model's reward is −(a/2)·d² or −K (docs/band.md, "The model"),
     /// not money moving between traders and the pool; no split applies.
     NoMarket,
@@ -68,6 +72,9 @@ impl MoneyScope {
             MoneyScope::All => None,
             MoneyScope::FeesOnly => Some(
                 "The paper preset's reward is the fee income only (volume·fee·tranche): the split shows the fees by payer, and the repeg costs and counterparty PnL the pool also saw are a memo item, not part of the net (the paper MDP settles no funding).",
+            ),
+            MoneyScope::AtOracle => Some(
+                "The books value the users' positions at the oracle (mdp.valuation = oracle): the counterparty PnL counts every fill against the oracle, so the repeg and k costs, which re-mark the curve, are paid from the pool (a memo item) but are not part of the net.",
             ),
             MoneyScope::NoMarket => Some(
                 "The band preset has no market: its reward is −(a/2)·d² per step held or −K per repeg (docs/band.md), not money between traders and a fee pool, so there is no money split.",
@@ -111,11 +118,19 @@ impl MoneySplit {
 
     /// This split as a preset's reward counts it: under `FeesOnly` every non-fee term moves
     /// to the memo `outside_reward` (their sum in `net`'s grouping) and becomes 0, so `net`
-    /// is the fee income; under `All` (and `NoMarket`, where callers show no split) it is
-    /// unchanged.
+    /// is the fee income; under `AtOracle` the adjustment costs do; under `All` (and
+    /// `NoMarket`, where callers show no split) it is unchanged.
     pub fn scoped(&self, scope: MoneyScope) -> Self {
-        if scope != MoneyScope::FeesOnly {
-            return *self;
+        match scope {
+            MoneyScope::All | MoneyScope::NoMarket => return *self,
+            MoneyScope::AtOracle => {
+                return Self {
+                    adjustment: 0.0,
+                    outside_reward: self.adjustment + self.outside_reward,
+                    ..*self
+                }
+            }
+            MoneyScope::FeesOnly => {}
         }
         Self {
             funding_received: 0.0,

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::band::{BandAction, BandConfig, BandEnv, BandModel};
 use super::control::{ControlAction, ControlEnv};
-use super::market_core::{EnvError, MarketConfig, MarketCore, MdpConfig, StepInfo};
+use super::market_core::{EnvError, MarketConfig, MarketCore, MdpConfig, StepInfo, Valuation};
 use super::money::MoneyScope;
 use super::paper::{PaperAction, PaperEnv};
 use super::{ActionMask, Env};
@@ -151,6 +151,12 @@ impl Scenario for PaperEnv {
 impl Scenario for ControlEnv {
     fn preset(&self) -> Preset {
         Preset::Control
+    }
+    fn money_scope(&self) -> MoneyScope {
+        match self.mdp().valuation {
+            Valuation::Curve => MoneyScope::All,
+            Valuation::Oracle => MoneyScope::AtOracle,
+        }
     }
     fn action_names(&self) -> &'static [&'static str] {
         ControlAction::NAMES
