@@ -562,8 +562,8 @@ pub static PARAMS: &[Param] = &[
     param("mdp.valuation", "valuation of open positions", Kind::Choice(Valuation::NAMES), choice_field!(Valuation, mdp.valuation))
         .range(0.0, (Valuation::NAMES.len() - 1) as f64, 1.0)
         .group(Group::Mdp)
-        .only(CONTROL)
-        .help("How the reward values the users' open positions: on the curve (repeg and k costs count) or at the oracle (every fill against the oracle; repeg and k costs only re-mark the curve)."),
+        .only(MARKET_PRESETS)
+        .help("How the control reward values the users' open positions: on the curve (repeg and k costs count) or at the oracle (every fill against the oracle; repeg and k costs only re-mark the curve; the paper preset shows that PnL as a memo)."),
     flag("mdp.exploring_starts", "exploring starts", flag_field!(mdp.exploring_starts)).group(Group::Mdp),
     int("mdp.episode_len", "T — steps per episode", num_field!(mdp.episode_len))
         .range(1.0, 100_000.0, 10.0)
