@@ -11,7 +11,7 @@ pub mod qlearning;
 
 pub use model::Model;
 pub use policy::{evaluate, EvalStats, EvalTable, Interval, Policy, PolicyKind};
-pub use qlearning::{greedy, LearnConfig, QLearner, StepOutcome};
+pub use qlearning::{epsilon_greedy, greedy, LearnConfig, QLearner, StepOutcome};
 
 /// ‖a − b‖∞ over the entries where `b` is defined (finite).
 pub fn max_abs_diff(a: &[f64], b: &[f64]) -> f64 {

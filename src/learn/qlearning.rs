@@ -79,6 +79,33 @@ pub fn greedy(q: &[f64], n_actions: usize, s: usize, mask: ActionMask) -> usize 
     }
 }
 
+/// ε-greedy choice on `q` among the actions in `mask`: with probability ε a uniformly
+/// random available action, else the greedy one; consumes exactly two random draws.
+#[inline]
+pub fn epsilon_greedy(
+    q: &[f64],
+    n_actions: usize,
+    s: usize,
+    mask: ActionMask,
+    epsilon: f64,
+    rng: &mut SimRng,
+) -> usize {
+    let explore = rng.uniform() < epsilon;
+    let pick = rng.next_u64();
+    if explore {
+        let n = mask.count_ones() as u64;
+        let k = crate::rng::mul_hi(pick, n) as u32;
+        // The k-th set bit of the mask.
+        let mut m = mask;
+        for _ in 0..k {
+            m &= m - 1;
+        }
+        m.trailing_zeros() as usize
+    } else {
+        greedy(q, n_actions, s, mask)
+    }
+}
+
 /// Largest Q(s, a) among the actions in `mask`.
 #[inline]
 fn max_q(q: &[f64], n_actions: usize, s: usize, mask: ActionMask) -> f64 {
@@ -143,20 +170,7 @@ impl QLearner {
     /// ε-greedy choice among the available actions; consumes exactly two random draws.
     #[inline]
     pub fn choose(&self, s: usize, mask: ActionMask, epsilon: f64, rng: &mut SimRng) -> usize {
-        let explore = rng.uniform() < epsilon;
-        let pick = rng.next_u64();
-        if explore {
-            let n = mask.count_ones() as u64;
-            let k = crate::rng::mul_hi(pick, n) as u32;
-            // The k-th set bit of the mask.
-            let mut m = mask;
-            for _ in 0..k {
-                m &= m - 1;
-            }
-            m.trailing_zeros() as usize
-        } else {
-            greedy(&self.q, self.n_actions, s, mask)
-        }
+        epsilon_greedy(&self.q, self.n_actions, s, mask, epsilon, rng)
     }
 
     /// Applies the Q-learning update for an observed transition; returns |ΔQ|.
