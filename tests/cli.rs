@@ -167,8 +167,10 @@ fn train_matches_the_engine_and_writes_trajectory_and_charts() {
     let want: Vec<u32> = s.shown_trajectory().iter().map(|r| r.state).collect();
     assert_eq!(states, want);
     assert!(states.iter().any(|&x| x != states[0]));
-    // The control reward counts every term: no note.
-    assert!(v["money"].is_object() && v["money_note"].is_null());
+    // The control reward values positions at the oracle by default: the note says the
+    // adjustment costs are a memo.
+    assert!(v["money"].is_object());
+    assert!(v["money_note"].as_str().unwrap().contains("at the oracle"));
     for name in damm::charts::CHART_NAMES {
         let svg = std::fs::read_to_string(plots.join(format!("{name}.svg"))).unwrap();
         assert!(svg.starts_with("<svg") && svg.len() > 2_000, "{name}");

@@ -23,10 +23,11 @@ fn session(hash: &str, episodes: u32) -> Session {
 
 fn check_split_nets_to_return(hash: &str) {
     let s = session(hash, 30);
+    let scope = s.env().money_scope();
     let traj = s.shown_trajectory();
     assert!(traj.len() > 50, "{hash}");
     for step in traj {
-        let split = MoneySplit::of(&step.parts);
+        let split = MoneySplit::of(&step.parts).scoped(scope);
         assert_eq!(
             split.net().to_bits(),
             step.reward.to_bits(),
@@ -34,7 +35,7 @@ fn check_split_nets_to_return(hash: &str) {
         );
     }
     let ret = *s.history().episode_return.last().unwrap();
-    let total = MoneySplit::total(traj);
+    let total = MoneySplit::total(traj).scoped(scope);
     let err = (total.net() - ret).abs();
     assert!(
         err <= 1e-12 * total.magnitude().max(1.0),
@@ -43,15 +44,16 @@ fn check_split_nets_to_return(hash: &str) {
     );
     assert!(err <= 1e-9 * ret.abs().max(1.0));
     // The cumulative split ends at the total.
-    assert_eq!(*cumulative(traj).last().unwrap(), total);
+    assert_eq!(cumulative(traj).last().unwrap().scoped(scope), total);
 }
 
 #[test]
 fn the_split_nets_to_the_episode_return() {
     check_split_nets_to_return("seed=5");
+    check_split_nets_to_return("seed=5&mdp.valuation=curve");
     check_split_nets_to_return("seed=6&traders.arbitrageur=1&mdp.overhead=150");
     check_split_nets_to_return(
-        "seed=7&traders.arbitrageur=1&mdp.counterparty_pnl=1&traders.informed_prob=0.3",
+        "seed=7&traders.arbitrageur=1&mdp.valuation=curve&mdp.counterparty_pnl=1&traders.informed_prob=0.3",
     );
 }
 
@@ -72,17 +74,28 @@ fn the_paper_split_is_scoped_to_its_fees_and_nets_to_the_return() {
     let total = all.scoped(MoneyScope::FeesOnly);
     assert!((total.net() - ret).abs() <= 1e-12 * total.magnitude().max(1.0));
     let repegs: f64 = traj.iter().map(|r| r.parts.adjustment_cost).sum();
+    let pnl: f64 = traj.iter().map(|r| r.parts.counterparty_pnl).sum();
     assert!(
         repegs != 0.0,
         "no repeg cost in the episode: the check below is empty"
     );
-    assert!((total.outside_reward + repegs).abs() <= 1e-9 * repegs.abs());
+    // The memo: minus the repeg costs, plus the counterparty PnL at the oracle (the
+    // default valuation computes it; the paper's reward leaves it out).
+    assert!(pnl != 0.0);
+    assert!((total.outside_reward + repegs - pnl).abs() <= 1e-9 * (repegs.abs() + pnl.abs()));
     assert!(
         (all.net() - ret).abs() > 1e-6 * ret.abs(),
         "the unscoped split nets to the return too"
     );
     // The control and band presets: every term, and no market.
-    assert_eq!(session("seed=5", 0).env().money_scope(), MoneyScope::All);
+    assert_eq!(
+        session("seed=5", 0).env().money_scope(),
+        MoneyScope::AtOracle
+    );
+    assert_eq!(
+        session("seed=5&mdp.valuation=curve", 0).env().money_scope(),
+        MoneyScope::All
+    );
     let band = session("preset=band&seed=5", 0);
     assert_eq!(band.env().money_scope(), MoneyScope::NoMarket);
     assert_eq!(band.snapshot().money_scope, MoneyScope::NoMarket);

@@ -22,6 +22,11 @@ pub const DRIFT_FEE_RATE: f64 = 0.001;
 pub const TRANCHE: f64 = 0.5;
 /// Smallest √k ratio of one k update from 19 Jan 2022 (docs/amm-formulas.md §6, v1 commit a5eacdc).
 pub const DRIFT_MIN_K_RATIO: f64 = 0.975;
+
+/// The pegs (USD per quote unit) a market may start with (`market.peg`) and that the control
+/// preset's oracle-valued repeg may move to: a repeg that follows an oracle beyond them would
+/// price USD-sized trades in absurd quote amounts (docs/modeling.md §15).
+pub const PEG_RANGE: (f64, f64) = (1e-4, 1e7);
 /// Relative tolerance accepted between b·q and s² when both are given.
 const RESERVE_CONSISTENCY_TOL: f64 = 1e-9;
 

@@ -113,14 +113,6 @@ impl Config {
                 reason: "every price must be positive and finite",
             });
         }
-        if self.mdp.valuation == crate::mdp::Valuation::Oracle && self.mdp.counterparty_pnl {
-            return Err(ConfigError::Rule {
-                path: "mdp.counterparty_pnl",
-                value: 1.0,
-                reason:
-                    "the oracle valuation already counts the position at the oracle; turn one off",
-            });
-        }
         if self.preset == Preset::Control {
             if let Some(min) = self.market.rules.min_k_ratio {
                 if 1.0 / (1.0 + self.mdp.kappa) < min {

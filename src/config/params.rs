@@ -462,7 +462,7 @@ pub static PARAMS: &[Param] = &[
         .cli("sqrt-k")
         .shown(),
     float("market.peg", "peg — start price", num_field!(market.peg))
-        .range(1e-4, 1e7, 0.01)
+        .range(crate::amm::PEG_RANGE.0, crate::amm::PEG_RANGE.1, 0.01)
         .slider(0.1, 100000.0)
         .log()
         .unit("USD")
@@ -558,7 +558,8 @@ pub static PARAMS: &[Param] = &[
     flag("mdp.funding_clamp", "clamp funding to ±oracle/33", flag_field!(mdp.funding_clamp)).group(Group::Mdp)
         .only(CONTROL),
     flag("mdp.counterparty_pnl", "add counterparty PnL at the oracle", flag_field!(mdp.counterparty_pnl)).group(Group::Mdp)
-        .only(MARKET_PRESETS),
+        .only(MARKET_PRESETS)
+        .help("With the curve valuation only: also count the position at the oracle, valuing it twice (docs/modeling.md §1, the money pump)."),
     param("mdp.valuation", "valuation of open positions", Kind::Choice(Valuation::NAMES), choice_field!(Valuation, mdp.valuation))
         .range(0.0, (Valuation::NAMES.len() - 1) as f64, 1.0)
         .group(Group::Mdp)

@@ -42,7 +42,9 @@ impl Default for LearnConfig {
         Self {
             episodes: 40_000,
             discount: 0.9,
-            alpha: 0.5,
+            // A pair's first visit takes its target whole (README "The operator's question":
+            // at 0.5 the control preset's ‖Q − Q*‖ stayed above 10%).
+            alpha: 1.0,
             alpha_decay: 0.75,
             alpha_min: 0.0,
             epsilon: 1.0,

@@ -11,7 +11,7 @@
 use super::market_core::{MarketCore, MarketMove, MdpConfig, StepInfo, Valuation};
 use super::{bin, ActionMask, Env};
 use crate::amm::v2::{v2_step, V2Market, V2Params};
-use crate::amm::{Amm, AmmError, TRANCHE};
+use crate::amm::{Amm, AmmError, PEG_RANGE, TRANCHE};
 use crate::market::TraderConfig;
 use crate::rng::SimRng;
 
@@ -143,6 +143,14 @@ impl ControlEnv {
             // Crossing the oracle only re-marks the curve here (docs/modeling.md §15).
             ControlAction::Repeg if self.mdp().valuation == Valuation::Oracle => {
                 let p = amm.peg() * oracle / amm.mark_price();
+                let (lo, hi) = PEG_RANGE;
+                if !(lo..=hi).contains(&p) {
+                    return Err(AmmError::InvalidParameter {
+                        name: "repeg",
+                        value: p,
+                        reason: "the peg would leave the range a market can start with",
+                    });
+                }
                 amm.repeg_check(p).map(|_| Target::Peg(p))
             }
             // Drift v1: toward the oracle, neither mark nor terminal crossing it
@@ -362,7 +370,13 @@ mod tests {
         let (amm, kappa, half) = (*e.amm(), e.mdp().kappa, e.k_half());
         let trial = |f: &dyn Fn(&mut Amm) -> bool| f(&mut { amm });
         let mut mask = ControlAction::Hold.bit();
-        if let Some(p) = amm.peg_toward(e.oracle_price()) {
+        let o = e.oracle_price();
+        let target = match e.mdp().valuation {
+            Valuation::Curve => amm.peg_toward(o),
+            Valuation::Oracle => Some(amm.peg() * o / amm.mark_price())
+                .filter(|p| (PEG_RANGE.0..=PEG_RANGE.1).contains(p)),
+        };
+        if let Some(p) = target {
             if trial(&|c| c.repeg(p).is_ok()) {
                 mask |= ControlAction::Repeg.bit();
             }
@@ -383,33 +397,36 @@ mod tests {
             fee_pool: 10_500.0,
             ..MarketConfig::default()
         };
-        let mdp = MdpConfig {
-            k_levels: 5,
-            ..MdpConfig::default()
-        };
-        let core = MarketCore::new(
-            &market,
-            &mdp,
-            &OracleConfig::default(),
-            &TraderConfig::default(),
-        )
-        .unwrap();
-        let mut e = ControlEnv::new(core);
-        let mut rng = SimRng::new(9);
-        let mut seen = std::collections::HashSet::new();
-        for i in 0..20_000 {
-            if i % 100 == 0 {
-                e.reset_with(&mut rng, true);
+        for valuation in Valuation::ALL {
+            let mdp = MdpConfig {
+                k_levels: 5,
+                valuation,
+                ..MdpConfig::default()
+            };
+            let core = MarketCore::new(
+                &market,
+                &mdp,
+                &OracleConfig::default(),
+                &TraderConfig::default(),
+            )
+            .unwrap();
+            let mut e = ControlEnv::new(core);
+            let mut rng = SimRng::new(9);
+            let mut seen = std::collections::HashSet::new();
+            for i in 0..20_000 {
+                if i % 100 == 0 {
+                    e.reset_with(&mut rng, true);
+                }
+                assert_eq!(e.mask(), probed_mask(&e), "{valuation:?} step {i}");
+                seen.insert(e.mask());
+                let a = ControlAction::ALL[rng.index(4)];
+                e.step_action(a, &mut rng);
             }
-            assert_eq!(e.mask(), probed_mask(&e), "step {i}");
-            seen.insert(e.mask());
-            let a = ControlAction::ALL[rng.index(4)];
-            e.step_action(a, &mut rng);
-        }
-        // Every action was both offered and refused somewhere.
-        for a in ControlAction::ALL[1..].iter() {
-            assert!(seen.iter().any(|m| m & a.bit() != 0), "{a:?} never offered");
-            assert!(seen.iter().any(|m| m & a.bit() == 0), "{a:?} never refused");
+            // Every action was both offered and refused somewhere.
+            for a in ControlAction::ALL[1..].iter() {
+                assert!(seen.iter().any(|m| m & a.bit() != 0), "{a:?} never offered");
+                assert!(seen.iter().any(|m| m & a.bit() == 0), "{a:?} never refused");
+            }
         }
     }
 

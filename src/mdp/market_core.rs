@@ -71,11 +71,12 @@ impl MarketConfig {
 pub enum Valuation {
     /// At what closing them on the curve pays (their terminal value): repeg and k costs are
     /// changes of that value and count in the reward.
-    #[default]
     Curve,
     /// At the oracle: every fill counts its gain or loss against the oracle and the held
     /// position its expected change over the oracle's move; repeg and k costs re-mark the
     /// curve only, so they bind through the fee pool's rules but are not income or expense.
+    /// The default (docs/modeling.md §15).
+    #[default]
     Oracle,
 }
 
@@ -136,10 +137,11 @@ impl Default for MdpConfig {
             funding: true,
             funding_clamp: false,
             counterparty_pnl: false,
-            valuation: Valuation::Curve,
+            valuation: Valuation::Oracle,
             exploring_starts: true,
             episode_len: 100,
-            overhead: 0.0,
+            // README "The operator's question": transactions and operations per adjustment.
+            overhead: 200.0,
         }
     }
 }

@@ -97,8 +97,8 @@ export const LESSONS = [
   {
     id: 'repeg',
     title: '2. The peg, and what a repeg costs',
-    hash: 'preset=control&seed=2&oracle.drift=0.002&traders.informed_prob=0.9&market.fee_pool=12000',
-    intro: 'A repeg changes the peg so the mark moves toward the oracle without a trade. It is not free: the users\' net position N is revalued, and the protocol pays C = (q − s²/(b+N))·Δpeg out of the fee pool P. Drift refuses a repeg that would leave P below F/2, and one that would push the mark or the terminal price (the mark once every user closed) across the oracle.',
+    hash: 'preset=control&seed=2&oracle.drift=0.002&traders.informed_prob=0.9&market.fee_pool=12000&mdp.valuation=curve',
+    intro: 'A repeg changes the peg so the mark moves toward the oracle without a trade. It is not free: the users\' net position N is revalued, and the protocol pays C = (q − s²/(b+N))·Δpeg out of the fee pool P. Drift refuses a repeg that would leave P below F/2, and (v1) one that would push the mark or the terminal price (the mark once every user closed) across the oracle. This lesson values positions on the curve, as Drift v1\'s books did, so each repeg\'s cost counts.',
     tryThis: [
       'Press Episode a few times (the oracle drifts up 0.2% per step here).',
       'Drag the timeline back to a repeg (orange dot in Mark vs oracle) and read the status line.',
@@ -111,7 +111,7 @@ export const LESSONS = [
     question: 'What did this episode\'s repegs cost, and how close did the pool come to its floor F/2?',
     answer: ({ summary, stats }) => `Up to step ${summary.step}: ${summary.repegs} repeg${summary.repegs === 1 ? '' : 's'} costing ${usd(summary.repeg_cost)} in total (negative: the protocol earned), ${summary.k_updates} k update${summary.k_updates === 1 ? '' : 's'} costing ${usd(summary.k_cost)}. The pool's headroom P − F/2 never went below ${usd(summary.min_headroom)}: Drift's floor holds. At this step the mark is ${stats.mark.toFixed(3)} and the oracle ${stats.oracle.toFixed(3)}.`,
     hide: ['learn', 'convergence', 'returns'],
-    lock: ['preset'],
+    lock: ['preset', 'mdp.valuation'],
   },
   {
     id: 'flow',
