@@ -148,6 +148,10 @@ pub struct EvalStats {
     pub funding: Interval,
     /// Operating overhead per episode (USD per adjustment × adjustments).
     pub overhead: Interval,
+    /// The AMM's PnL against the oracle per episode (`RewardParts::counterparty_pnl`: in the
+    /// reward under the oracle valuation, where `costs` is a memo; docs/modeling.md §15).
+    #[serde(default)]
+    pub counterparty: Interval,
     /// Net reward per episode (the MDP's reward summed).
     pub net: Interval,
     /// Repegs and k updates per episode.
@@ -166,6 +170,7 @@ pub fn evaluate(
     len: u32,
 ) -> EvalStats {
     let cap = n as usize;
+    let mut counterparty = Vec::with_capacity(cap);
     let (mut fees, mut costs, mut funding, mut overhead, mut net, mut adjustments) = (
         Vec::with_capacity(cap),
         Vec::with_capacity(cap),
@@ -178,6 +183,7 @@ pub fn evaluate(
         let mut rng = SimRng::new(first_seed.wrapping_add(i));
         env.reset_with(&mut rng, false);
         let (mut f, mut c, mut fu, mut o, mut r, mut adj) = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
+        let mut pnl = 0.0;
         for _ in 0..len {
             r += policy.step(env, &mut rng);
             let info = env.last();
@@ -185,12 +191,14 @@ pub fn evaluate(
             c += info.parts.adjustment_cost;
             fu += info.parts.funding;
             o += info.parts.overhead;
+            pnl += info.parts.counterparty_pnl;
             adj += info.adjusted as u8 as f64;
         }
         fees.push(f);
         costs.push(c);
         funding.push(fu);
         overhead.push(o);
+        counterparty.push(pnl);
         net.push(r);
         adjustments.push(adj);
     }
@@ -201,6 +209,7 @@ pub fn evaluate(
         costs: Interval::of(&costs),
         funding: Interval::of(&funding),
         overhead: Interval::of(&overhead),
+        counterparty: Interval::of(&counterparty),
         net: Interval::of(&net),
         adjustments: Interval::of(&adjustments),
         per_seed_net: net,
@@ -271,6 +280,7 @@ mod tests {
             costs: Interval::default(),
             funding: Interval::default(),
             overhead: Interval::default(),
+            counterparty: Interval::default(),
             net: Interval::of(net),
             adjustments: Interval::default(),
             per_seed_net: net.to_vec(),

@@ -31,7 +31,7 @@ pub fn eval_report(session: &Session, table: &EvalTable) -> serde_json::Value {
         "policies": table.rows.iter().map(|e| json!({
             "policy": e.policy, "seeds": e.seeds, "net": e.net, "fees": e.fees,
             "costs": e.costs, "funding": e.funding, "overhead": e.overhead,
-            "adjustments": e.adjustments,
+            "counterparty_pnl": e.counterparty, "adjustments": e.adjustments,
         })).collect::<Vec<_>>(),
         "best_baseline": table.best_baseline(),
         "learned_vs_best_tabular": table.learned_vs_best_tabular(),
@@ -43,7 +43,15 @@ pub fn eval_report(session: &Session, table: &EvalTable) -> serde_json::Value {
 /// net reward, each reward term and the adjustments per episode, and the paired
 /// learned − policy interval (empty for the learned policy itself).
 pub fn eval_csv(table: &EvalTable) -> String {
-    let terms = ["net", "fees", "costs", "funding", "overhead", "adjustments"];
+    let terms = [
+        "net",
+        "fees",
+        "costs",
+        "funding",
+        "overhead",
+        "counterparty_pnl",
+        "adjustments",
+    ];
     let mut head = vec!["policy".to_string(), "seeds".to_string()];
     for t in terms.iter().chain(&["learned_minus"]) {
         for c in ["mean", "lo", "hi"] {
@@ -53,7 +61,15 @@ pub fn eval_csv(table: &EvalTable) -> String {
     let mut out = head.join(",") + "\n";
     for e in &table.rows {
         let mut cells = vec![e.policy.name().to_string(), e.seeds.to_string()];
-        for i in [e.net, e.fees, e.costs, e.funding, e.overhead, e.adjustments] {
+        for i in [
+            e.net,
+            e.fees,
+            e.costs,
+            e.funding,
+            e.overhead,
+            e.counterparty,
+            e.adjustments,
+        ] {
             cells.extend([i.mean, i.lo, i.hi].map(|x| x.to_string()));
         }
         match (e.policy != PolicyKind::Learned)

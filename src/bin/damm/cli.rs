@@ -619,12 +619,19 @@ fn cmd_params(markdown: bool) -> CliResult<ExitCode> {
 
 fn print_table(table: &EvalTable) {
     eprintln!(
-        "{:<12} {:>28} {:>10} {:>11} {:>11} {:>9} {:>7}",
-        "policy", "net reward mean [95% CI]", "fees", "costs", "funding", "overhead", "adj."
+        "{:<12} {:>28} {:>10} {:>11} {:>11} {:>9} {:>11} {:>7}",
+        "policy",
+        "net reward mean [95% CI]",
+        "fees",
+        "costs",
+        "funding",
+        "overhead",
+        "PnL@oracle",
+        "adj."
     );
     for e in &table.rows {
         eprintln!(
-            "{:<12} {:>9.1} [{:>8.1}, {:>8.1}] {:>10.1} {:>11.1} {:>11.1} {:>9.1} {:>7.1}",
+            "{:<12} {:>9.1} [{:>8.1}, {:>8.1}] {:>10.1} {:>11.1} {:>11.1} {:>9.1} {:>11.1} {:>7.1}",
             e.policy.name(),
             e.net.mean,
             e.net.lo,
@@ -633,6 +640,7 @@ fn print_table(table: &EvalTable) {
             e.costs.mean,
             e.funding.mean,
             e.overhead.mean,
+            e.counterparty.mean,
             e.adjustments.mean
         );
     }

@@ -11,7 +11,7 @@ import { RUN_COLORS, cell, draw, interval, policyColor } from './common.js';
 
 /**
  * @typedef {{ mean: number, lo: number, hi: number }} Interval
- * @typedef {{ policy: string, seeds: number, net: Interval, fees: Interval, costs: Interval, funding: Interval, overhead: Interval, adjustments: Interval }} PolicyRow
+ * @typedef {{ policy: string, seeds: number, net: Interval, fees: Interval, costs: Interval, funding: Interval, overhead: Interval, counterparty_pnl: Interval, adjustments: Interval }} PolicyRow
  * @typedef {{ url: string, policies: PolicyRow[], best_baseline: string | null, learned_minus: Record<string, Interval>, learned_vs_best_tabular: number | null, q_comparison: any, config: any }} EvalReport
  */
 
@@ -68,7 +68,10 @@ export function render() {
   if (!last) return;
   const rep = last.report;
   const head = table.createTHead().insertRow();
-  for (const h of ['policy', 'net reward [95% CI]', 'learned − policy [95% CI]', 'fee share', 'adj. costs', 'funding', 'overhead', 'adj./episode']) {
+  // With the books at the oracle the adjustment costs are paid from the pool but are not in
+  // the net (docs/modeling.md §15); the PnL against the oracle is.
+  const atOracle = rep.config.mdp.valuation === 'oracle';
+  for (const h of ['policy', 'net reward [95% CI]', 'learned − policy [95% CI]', 'fee share', atOracle ? 'adj. costs (memo)' : 'adj. costs', 'funding', 'overhead', 'PnL at oracle', 'adj./episode']) {
     const th = document.createElement('th');
     th.textContent = h;
     head.appendChild(th);
@@ -85,7 +88,7 @@ export function render() {
     const dc = cell(d ? d.mean : null, d ? interval(d) : '—');
     if (d) dc.title = d.lo > 0 ? 'learned significantly better' : d.hi < 0 ? 'learned significantly worse' : 'not significant';
     tr.appendChild(dc);
-    for (const k of /** @type {const} */ (['fees', 'costs', 'funding', 'overhead'])) tr.appendChild(cell(p[k].mean));
+    for (const k of /** @type {const} */ (['fees', 'costs', 'funding', 'overhead', 'counterparty_pnl'])) tr.appendChild(cell(p[k].mean));
     tr.appendChild(cell(p.adjustments.mean));
   }
   drawChart();
