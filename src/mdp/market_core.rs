@@ -193,6 +193,9 @@ pub struct MarketCore {
     sqrt_k0: f64,
     amm: Amm,
     oracle: Oracle,
+    /// e^μ − 1 of the GBM oracle: the held position's expected relative move per step
+    /// (the oracle valuation's holding term, computed once).
+    expected_move: f64,
     last: StepInfo,
 }
 
@@ -235,6 +238,7 @@ impl MarketCore {
             sqrt_k0: start.sqrt_k(),
             amm: start,
             oracle: oracle_state,
+            expected_move: libm::expm1(oracle.drift),
             last: StepInfo::default(),
         })
     }
@@ -386,7 +390,7 @@ impl MarketCore {
             // on a replayed series, the realised move. Each fill adds the AMM's gain
             // against the oracle at the time it traded.
             let held = if self.oracle_cfg.series.is_empty() {
-                -net_before * oracle_before * libm::expm1(self.oracle_cfg.drift)
+                -net_before * oracle_before * self.expected_move
             } else {
                 -net_before * (self.oracle.price() - oracle_before)
             };

@@ -50,7 +50,7 @@ try {
     ['learn.discount', 'ArrowLeft'],
     ['market.sqrt_k', 'ArrowRight'],
     ['market.peg', 'ArrowRight'],
-    ['learn.alpha', 'ArrowRight'],
+    ['learn.alpha', 'ArrowLeft'],
     ['learn.epsilon', 'ArrowLeft'],
     ['mdp.episode_len', 'ArrowRight'],
     ['oracle.volatility', 'ArrowRight'],

@@ -42,7 +42,8 @@ export default async function (h) {
   const { test, open, episodes, call, stats } = h;
 
   await test('money: the stacked split chart shows the engine\'s numbers, and they net to the episode return', async () => {
-    const page = await open('seed=4&traders.arbitrageur=1&mdp.overhead=100');
+    // The books on the curve: every term counts in the net (the oracle valuation is below).
+    const page = await open('seed=4&traders.arbitrageur=1&mdp.overhead=100&mdp.valuation=curve');
     await episodes(page, 2);
     await page.waitForSelector('#split-numbers [data-term="net"]');
     const shown = await page.$$eval('#split-numbers [data-term]', (els) =>
@@ -67,6 +68,23 @@ export default async function (h) {
     await page.context().close();
   });
 
+  await test('money: with the books at the oracle the adjustment costs are a memo, and the net is still the return', async () => {
+    const page = await open('seed=4');
+    await episodes(page, 2);
+    await page.waitForSelector('#split-numbers [data-term="net"]');
+    const shown = await page.$$eval('#split-numbers [data-term]', (els) =>
+      Object.fromEntries(els.map((e) => [e.getAttribute('data-term'), Number(e.getAttribute('data-value'))])));
+    const sums = columnSums(await call(page, 'csv'));
+    assert.ok(sums.adjustment_cost !== 0, 'no adjustment in the episode: the check below is empty');
+    assert.equal(shown['adjustment costs'], undefined, 'the adjustment costs are shown as a term of the net');
+    assert.equal(shown.outside_reward, -sums.adjustment_cost);
+    assert.equal(shown['counterparty PnL at the oracle'], sums.counterparty_pnl);
+    const ret = (await stats(page)).last_return;
+    assert.ok(Math.abs(shown.net - ret) <= 1e-9 * Math.abs(ret), `net ${shown.net} vs return ${ret}`);
+    assert.deepEqual(page.consoleErrors, []);
+    await page.context().close();
+  });
+
   await test('living curve: a trade, a repeg and a k change animate, with their costs beside the curve', async () => {
     const page = await open('seed=2');
     await episodes(page, 1);
@@ -85,6 +103,23 @@ export default async function (h) {
     }
     // The board takes the curve back after the pause.
     await page.waitForFunction(() => window.dammLab.curveAnim === null, null, { timeout: 8000 });
+    assert.deepEqual(page.consoleErrors, []);
+    await page.context().close();
+  });
+
+  await test('money: with the books at the oracle the adjustment costs are a memo, and the net is still the return', async () => {
+    const page = await open('seed=4');
+    await episodes(page, 2);
+    await page.waitForSelector('#split-numbers [data-term="net"]');
+    const shown = await page.$$eval('#split-numbers [data-term]', (els) =>
+      Object.fromEntries(els.map((e) => [e.getAttribute('data-term'), Number(e.getAttribute('data-value'))])));
+    const sums = columnSums(await call(page, 'csv'));
+    assert.ok(sums.adjustment_cost !== 0, 'no adjustment in the episode: the check below is empty');
+    assert.equal(shown['adjustment costs'], undefined, 'the adjustment costs are shown as a term of the net');
+    assert.equal(shown.outside_reward, -sums.adjustment_cost);
+    assert.equal(shown['counterparty PnL at the oracle'], sums.counterparty_pnl);
+    const ret = (await stats(page)).last_return;
+    assert.ok(Math.abs(shown.net - ret) <= 1e-9 * Math.abs(ret), `net ${shown.net} vs return ${ret}`);
     assert.deepEqual(page.consoleErrors, []);
     await page.context().close();
   });

@@ -366,12 +366,18 @@ export default async function (h) {
     assert.equal(await page.locator('#split-numbers [data-term]').count(), 0);
     assert.deepEqual(page.consoleErrors, []);
     await page.context().close();
-    // The control preset: its controls, not the band model's, and no note.
+    // The control preset: its controls, not the band model's; with the books at the oracle (the
+    // default) the note says the adjustment costs are a memo, on the curve there is no note.
     const ctl = await open('seed=2');
     assert.equal(await visible(ctl, '#ctl-band-repeg_cost'), false, 'K shown under control');
     assert.ok(await visible(ctl, '#ctl-mdp-kappa'));
-    assert.equal(await visible(ctl, '#split-note'), false);
+    await episodes(ctl, 1);
+    assert.ok((await ctl.textContent('#split-note')).includes('at the oracle'));
     await ctl.context().close();
+    const curve = await open('seed=2&mdp.valuation=curve');
+    await episodes(curve, 1);
+    assert.equal(await visible(curve, '#split-note'), false);
+    await curve.context().close();
     // The paper preset: the split is the fees, its net the episode's return; the rest is a memo.
     const paper = await open('preset=paper&seed=5&mdp.episode_len=60');
     await episodes(paper, 3);

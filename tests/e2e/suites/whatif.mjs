@@ -63,7 +63,7 @@ export default async function whatif(h) {
     for (const [i, p] of cli.policies.entries()) {
       assert.equal(cells[i].policy, p.policy);
       const d = cli.learned_minus[p.policy];
-      const want = [p.net.mean, ...(d ? [d.mean] : []), p.fees.mean, p.costs.mean, p.funding.mean, p.overhead.mean, p.adjustments.mean];
+      const want = [p.net.mean, ...(d ? [d.mean] : []), p.fees.mean, p.costs.mean, p.funding.mean, p.overhead.mean, p.counterparty_pnl.mean, p.adjustments.mean];
       assert.deepEqual(cells[i].values, want, p.policy);
     }
     // Exports: the table as CSV (one row per policy) and JSON (the report).
