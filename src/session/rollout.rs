@@ -80,8 +80,8 @@ pub fn best_tabular_q(
     for round in 0..YARDSTICK_ROUNDS {
         let seed = seed.wrapping_add(round);
         let q = sampled_q_star(&mut *env, config, transitions, seed, around.as_deref());
-        let policy = Policy::BestTabular { q };
         let selection = seed.rotate_left(17) ^ YARDSTICK_SELECTION_MIX;
+        let policy = Policy::BestTabular { q: q.clone() };
         let value = evaluate(
             &mut *env,
             &policy,
@@ -91,9 +91,6 @@ pub fn best_tabular_q(
         )
         .net
         .mean;
-        let Policy::BestTabular { q } = policy else {
-            unreachable!("built above")
-        };
         if best.as_ref().is_none_or(|(v, _)| value > *v) {
             best = Some((value, q.clone()));
         }
