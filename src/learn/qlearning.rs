@@ -4,6 +4,11 @@
 //! per-pair step size α_n = max(α_min, α₀/n^ω) read from a precomputed table (docs/modeling.md
 //! §9: `powf` is slow in wasm). Tables are flat `Vec<f64>` indexed s·|A| + a; a step
 //! allocates nothing.
+//!
+//! With `averaging` on, the learner also keeps a weighted running mean of each pair's
+//! iterates (Polyak–Ruppert averaging, docs/modeling.md §17): the raw iterate drives
+//! behaviour and the bootstrap target, the average is the estimate reported, made greedy
+//! and evaluated.
 
 use serde::{Deserialize, Serialize};
 
@@ -35,6 +40,9 @@ pub struct LearnConfig {
     pub epsilon_min: f64,
     /// Recompute Q* of the estimated model every this many episodes (0 = never).
     pub qstar_every: u32,
+    /// Polyak–Ruppert averaging of the iterates: the m-th iterate of a pair gets weight
+    /// ∝ m^p (p = this value, roughly); `None` = off, the estimate is the last iterate.
+    pub averaging: Option<f64>,
 }
 
 impl Default for LearnConfig {
@@ -45,12 +53,16 @@ impl Default for LearnConfig {
             // A pair's first visit takes its target whole (README "The operator's question":
             // at 0.5 the control preset's ‖Q − Q*‖ stayed above 10%).
             alpha: 1.0,
-            alpha_decay: 0.75,
+            // ω = 0.7 with averaging (docs/modeling.md §17): larger steps forget the early,
+            // badly bootstrapped targets sooner, and the average removes the noise they
+            // leave in the iterates.
+            alpha_decay: 0.7,
             alpha_min: 0.0,
             epsilon: 1.0,
             epsilon_decay: 0.9995,
             epsilon_min: 0.4,
             qstar_every: 100,
+            averaging: Some(2.0),
         }
     }
 }
@@ -133,7 +145,12 @@ pub struct QLearner {
     n_states: usize,
     n_actions: usize,
     discount: f64,
+    /// The raw iterates.
     q: Vec<f64>,
+    /// The averaged iterates (empty when averaging is off).
+    q_avg: Vec<f64>,
+    /// p of the averaging weights.
+    avg_power: f64,
     visits: Vec<u32>,
     alpha_table: Vec<f64>,
 }
@@ -151,12 +168,28 @@ impl QLearner {
             n_actions,
             discount: cfg.discount,
             q: vec![0.0; n_states * n_actions],
+            q_avg: if cfg.averaging.is_some() {
+                vec![0.0; n_states * n_actions]
+            } else {
+                Vec::new()
+            },
+            avg_power: cfg.averaging.unwrap_or(0.0),
             visits: vec![0; n_states * n_actions],
             alpha_table,
         }
     }
 
+    /// The estimate of Q: the averaged iterates with averaging on, else the last iterate.
+    /// Reports, greedy policies and evaluations read this.
     pub fn q(&self) -> &[f64] {
+        if self.q_avg.is_empty() {
+            &self.q
+        } else {
+            &self.q_avg
+        }
+    }
+    /// The last iterate, which drives behaviour and the bootstrap target.
+    pub fn iterate(&self) -> &[f64] {
         &self.q
     }
     pub fn visits(&self) -> &[u32] {
@@ -185,6 +218,14 @@ impl QLearner {
         let target = r + self.discount * max_q(&self.q, self.n_actions, s2, mask2);
         let dq = alpha * (target - self.q[i]);
         self.q[i] += dq;
+        if !self.q_avg.is_empty() {
+            // The m-th iterate's weight w_m = Γ(m+p)/Γ(m) ~ m^p; since
+            // Σ_{j≤m} w_j = Γ(m+p+1)/((p+1)·Γ(m)), the running weighted mean moves toward
+            // the new iterate by w_m/Σ w = (p+1)/(m+p) (= 1/m for p = 0, the plain mean).
+            let m = (n + 1) as f64;
+            let p = self.avg_power;
+            self.q_avg[i] += (p + 1.0) / (m + p) * (self.q[i] - self.q_avg[i]);
+        }
         dq.abs()
     }
 
@@ -211,7 +252,7 @@ impl QLearner {
         }
     }
 
-    /// Overwrites `policy` with the greedy action of every state (as [`Self::greedy_policy`])
+    /// Overwrites `policy` with the greedy action of every state on the estimate (as [`Self::greedy_policy`])
     /// and returns how many states changed; allocates only when `policy` has the wrong
     /// length.
     pub fn refresh_greedy(&self, policy: &mut Vec<u8>) -> u32 {
@@ -222,18 +263,19 @@ impl QLearner {
         let all = (1u32 << self.n_actions) - 1;
         let mut changes = 0;
         for (s, p) in policy.iter_mut().enumerate() {
-            let a = greedy(&self.q, self.n_actions, s, all) as u8;
+            let a = greedy(self.q(), self.n_actions, s, all) as u8;
             changes += u32::from(a != *p);
             *p = a;
         }
         changes
     }
 
-    /// Greedy action of every state (using each state's full action set).
+    /// Greedy action of every state on the estimate (using each state's full action set).
     pub fn greedy_policy(&self) -> Vec<u8> {
         let all = (1u32 << self.n_actions) - 1;
+        let q = self.q();
         (0..self.n_states)
-            .map(|s| greedy(&self.q, self.n_actions, s, all) as u8)
+            .map(|s| greedy(q, self.n_actions, s, all) as u8)
             .collect()
     }
 }
@@ -260,6 +302,59 @@ mod tests {
         }
         assert_eq!(seen[0] + seen[2], 0);
         assert!(seen[1] > 1_800 && seen[3] > 1_800, "{seen:?}");
+    }
+
+    /// Feeds one pair targets r_t (γ = 0, so the target is the reward) and checks the
+    /// recursive average against the weighted mean of the recorded iterates computed
+    /// directly, with w_m = Γ(m+p)/Γ(m).
+    fn averaged_against_direct(p: f64) {
+        let cfg = LearnConfig {
+            discount: 0.0,
+            averaging: Some(p),
+            ..LearnConfig::default()
+        };
+        let mut l = QLearner::new(1, 1, &cfg);
+        let mut rng = SimRng::new(9);
+        let mut iterates = Vec::new();
+        for _ in 0..500 {
+            let r = 100.0 + 10.0 * rng.normal();
+            l.update(0, 0, r, 0, 1);
+            iterates.push(l.iterate()[0]);
+        }
+        let (mut num, mut den) = (0.0, 0.0);
+        for (j, q) in iterates.iter().enumerate() {
+            let m = (j + 1) as f64;
+            let w = libm::exp(libm::lgamma(m + p) - libm::lgamma(m));
+            num += w * q;
+            den += w;
+        }
+        let direct = num / den;
+        let got = l.q()[0];
+        assert!(
+            (got - direct).abs() <= 1e-9 * direct.abs(),
+            "p={p}: {got} vs {direct}"
+        );
+        assert_ne!(got, l.iterate()[0]);
+    }
+
+    #[test]
+    fn averaging_is_the_weighted_mean_of_the_iterates() {
+        for p in [0.0, 1.0, 2.0, 3.5] {
+            averaged_against_direct(p);
+        }
+    }
+
+    #[test]
+    fn averaging_off_reports_the_last_iterate() {
+        let cfg = LearnConfig {
+            averaging: None,
+            ..LearnConfig::default()
+        };
+        let mut l = QLearner::new(1, 2, &cfg);
+        l.update(0, 1, 5.0, 0, 0b11);
+        l.update(0, 1, 7.0, 0, 0b11);
+        assert_eq!(l.q(), l.iterate());
+        assert_eq!(l.greedy_policy(), vec![1]);
     }
 
     #[test]
