@@ -152,15 +152,27 @@ pub struct QLearner {
     /// p of the averaging weights.
     avg_power: f64,
     visits: Vec<u32>,
-    alpha_table: Vec<f64>,
+    /// (α_n, β_n) for a pair's n-th update, n < `ALPHA_TABLE_LEN`: its step size and the
+    /// averaging's weight of the new iterate (one load for both).
+    step_table: Vec<[f64; 2]>,
+}
+
+/// The averaging's weight of a pair's m-th iterate (m ≥ 1) in the running mean: with
+/// w_m = Γ(m+p)/Γ(m) ~ m^p, Σ_{j≤m} w_j = Γ(m+p+1)/((p+1)·Γ(m)), so the mean moves toward
+/// the new iterate by w_m/Σ w = (p+1)/(m+p) (= 1/m for p = 0, the plain mean).
+#[inline]
+fn averaging_weight(m: f64, p: f64) -> f64 {
+    (p + 1.0) / (m + p)
 }
 
 impl QLearner {
     pub fn new(n_states: usize, n_actions: usize, cfg: &LearnConfig) -> Self {
-        let alpha_table = (0..ALPHA_TABLE_LEN)
+        let p = cfg.averaging.unwrap_or(0.0);
+        let step_table = (0..ALPHA_TABLE_LEN)
             .map(|i| {
                 let n = (i + 1) as f64;
-                (cfg.alpha * libm::pow(n, -cfg.alpha_decay)).max(cfg.alpha_min)
+                let alpha = (cfg.alpha * libm::pow(n, -cfg.alpha_decay)).max(cfg.alpha_min);
+                [alpha, averaging_weight(n, p)]
             })
             .collect();
         Self {
@@ -173,9 +185,9 @@ impl QLearner {
             } else {
                 Vec::new()
             },
-            avg_power: cfg.averaging.unwrap_or(0.0),
+            avg_power: p,
             visits: vec![0; n_states * n_actions],
-            alpha_table,
+            step_table,
         }
     }
 
@@ -214,17 +226,18 @@ impl QLearner {
         let i = s * self.n_actions + a;
         let n = self.visits[i] as usize;
         self.visits[i] = self.visits[i].saturating_add(1);
-        let alpha = self.alpha_table[n.min(ALPHA_TABLE_LEN - 1)];
+        let [alpha, beta] = self.step_table[n.min(ALPHA_TABLE_LEN - 1)];
         let target = r + self.discount * max_q(&self.q, self.n_actions, s2, mask2);
         let dq = alpha * (target - self.q[i]);
         self.q[i] += dq;
         if !self.q_avg.is_empty() {
-            // The m-th iterate's weight w_m = Γ(m+p)/Γ(m) ~ m^p; since
-            // Σ_{j≤m} w_j = Γ(m+p+1)/((p+1)·Γ(m)), the running weighted mean moves toward
-            // the new iterate by w_m/Σ w = (p+1)/(m+p) (= 1/m for p = 0, the plain mean).
-            let m = (n + 1) as f64;
-            let p = self.avg_power;
-            self.q_avg[i] += (p + 1.0) / (m + p) * (self.q[i] - self.q_avg[i]);
+            // Past the table, α stays at its last entry but β keeps falling.
+            let beta = if n < ALPHA_TABLE_LEN {
+                beta
+            } else {
+                averaging_weight((n + 1) as f64, self.avg_power)
+            };
+            self.q_avg[i] += beta * (self.q[i] - self.q_avg[i]);
         }
         dq.abs()
     }
@@ -316,7 +329,8 @@ mod tests {
         let mut l = QLearner::new(1, 1, &cfg);
         let mut rng = SimRng::new(9);
         let mut iterates = Vec::new();
-        for _ in 0..500 {
+        // Past the precomputed table too.
+        for _ in 0..ALPHA_TABLE_LEN + 5_000 {
             let r = 100.0 + 10.0 * rng.normal();
             l.update(0, 0, r, 0, 1);
             iterates.push(l.iterate()[0]);
