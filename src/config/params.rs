@@ -631,7 +631,8 @@ pub static PARAMS: &[Param] = &[
     param("learn.averaging", "averaging — weight power p", Kind::OptionalFloat, optional_field!(learn.averaging))
         .range(0.0, 8.0, 0.5)
         .group(Group::Learn)
-        .help("Polyak–Ruppert averaging: the estimate is a running mean of each pair's iterates, the m-th weighted ∝ m^p; empty = off (the last iterate)."),
+        .help("Polyak–Ruppert averaging: the estimate is a running mean of each pair's iterates, the m-th weighted ∝ m^p; empty = off (the last iterate).")
+        .shown(),
     int("learn.qstar_every", "Q* every (episodes)", num_field!(learn.qstar_every))
         .range(0.0, 1_000_000.0, 10.0)
         .group(Group::Learn)

@@ -40,8 +40,9 @@ pub struct LearnConfig {
     pub epsilon_min: f64,
     /// Recompute Q* of the estimated model every this many episodes (0 = never).
     pub qstar_every: u32,
-    /// Polyak–Ruppert averaging of the iterates: the m-th iterate of a pair gets weight
-    /// ∝ m^p (p = this value, roughly); `None` = off, the estimate is the last iterate.
+    /// Polyak–Ruppert averaging of the iterates: p, where the m-th iterate of a pair
+    /// weighs Γ(m+p)/Γ(m) ~ m^p in the estimate; `None` = off, the estimate is the last
+    /// iterate.
     pub averaging: Option<f64>,
 }
 
@@ -265,9 +266,9 @@ impl QLearner {
         }
     }
 
-    /// Overwrites `policy` with the greedy action of every state on the estimate (as [`Self::greedy_policy`])
-    /// and returns how many states changed; allocates only when `policy` has the wrong
-    /// length.
+    /// Overwrites `policy` with the greedy action of every state on the estimate (as
+    /// [`Self::greedy_policy`]) and returns how many states changed; allocates only when
+    /// `policy` has the wrong length.
     pub fn refresh_greedy(&self, policy: &mut Vec<u8>) -> u32 {
         if policy.len() != self.n_states {
             *policy = self.greedy_policy();

@@ -159,6 +159,7 @@ export const LESSONS = [
     tryThis: [
       'Press Play and watch Policy convergence.',
       'Lower α0 or γ (Learning) and play again.',
+      'Empty "averaging" (Learning) and play again: Q is then the last iterate, which the noise of the rewards keeps further from Q*.',
     ],
     lookFor: [
       'Policy convergence (log): max |ΔQ| per episode (blue) and ‖Q − Q*‖∞ (red) falling.',
