@@ -275,9 +275,10 @@ impl QLearner {
             return self.n_states as u32;
         }
         let all = (1u32 << self.n_actions) - 1;
+        let q = self.q();
         let mut changes = 0;
         for (s, p) in policy.iter_mut().enumerate() {
-            let a = greedy(self.q(), self.n_actions, s, all) as u8;
+            let a = greedy(q, self.n_actions, s, all) as u8;
             changes += u32::from(a != *p);
             *p = a;
         }
