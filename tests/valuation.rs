@@ -178,7 +178,7 @@ fn learned_minus_best(hash: &str) -> (PolicyKind, damm::learn::Interval) {
 
 #[test]
 fn at_the_oracle_the_learned_policy_beats_the_best_baseline_where_informed_flow_trades() {
-    let (best, d) = learned_minus_best("traders.informed_prob=0.45");
+    let (best, d) = learned_minus_best("traders.informed_prob=0.6");
     assert_ne!(best, PolicyKind::Static);
     assert!(d.lo > 0.0, "{d:?}");
 }

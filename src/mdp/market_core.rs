@@ -128,7 +128,9 @@ impl Default for MdpConfig {
     fn default() -> Self {
         Self {
             imbalance_bins: 7,
-            imbalance_range: 0.1,
+            // ±20% of b₀: over ±10%, 55–62% of the visits fell in the two saturated edge
+            // bins and the learned policy split into two modes (docs/modeling.md §18).
+            imbalance_range: 0.2,
             gap_bins: 5,
             gap_range: 0.02,
             k_levels: 3,

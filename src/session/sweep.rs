@@ -112,6 +112,16 @@ impl Grid {
     }
 }
 
+/// How far below the best tabular policy the learned one may be: 2% of its value.
+pub const NEAR_BEST_TABULAR: f64 = 0.02;
+
+/// The learned policy is within [`NEAR_BEST_TABULAR`] of the best tabular policy when the
+/// paired 95% interval of (learned − best tabular)/|best tabular| does not reach below
+/// −2%: a test on the interval, so too few evaluation seeds cannot pass it by luck.
+pub fn near_best_tabular(share: &Interval) -> bool {
+    share.lo >= -NEAR_BEST_TABULAR
+}
+
 /// One policy's numbers at a point.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PolicyRow {
@@ -133,8 +143,9 @@ pub struct SweepRow {
     pub learned_minus_best: Option<Interval>,
     /// ‖Q − Q*_model‖∞ / ‖Q*‖∞ after training.
     pub q_relative_error: f64,
-    /// (learned − best tabular)/|best tabular| of the mean net, with the yardstick on.
-    pub learned_vs_best_tabular: Option<f64>,
+    /// Paired learned − best tabular as a share of |best tabular| (mean and 95% interval),
+    /// with the yardstick on.
+    pub learned_vs_best_tabular: Option<Interval>,
     /// The URL hash of the point's config (click-to-load in the page; `damm eval --url`).
     pub url: String,
 }
@@ -207,7 +218,7 @@ pub fn to_csv(grid: &Grid, rows: &[SweepRow]) -> String {
         .map(String::from),
     );
     head.extend(["learned_minus_best_hi", "q_relative_error"].map(String::from));
-    head.push("learned_vs_best_tabular".into());
+    head.extend(["mean", "lo", "hi"].map(|c| format!("learned_vs_best_tabular_{c}")));
     let mut out = head.join(",") + "\n";
     for r in rows {
         let mut cells: Vec<String> = vec![r.index.to_string()];
@@ -223,10 +234,10 @@ pub fn to_csv(grid: &Grid, rows: &[SweepRow]) -> String {
         cells.push(r.best_baseline.map_or("", |b| b.name()).to_string());
         let d = r.learned_minus_best.unwrap_or_default();
         cells.extend([d.mean, d.lo, d.hi, r.q_relative_error].map(|x| x.to_string()));
-        cells.push(
-            r.learned_vs_best_tabular
-                .map_or(String::new(), |x| x.to_string()),
-        );
+        cells.extend(match r.learned_vs_best_tabular {
+            Some(t) => [t.mean, t.lo, t.hi].map(|x| x.to_string()),
+            None => [(); 3].map(|_| String::new()),
+        });
         out.push_str(&cells.join(","));
         out.push('\n');
     }

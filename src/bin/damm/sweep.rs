@@ -109,6 +109,18 @@ pub fn cmd_sweep(
         rows.iter().filter(|r| r.learned_minus_best.is_some_and(|d| d.above_zero())).count(),
         rows.iter().filter(|r| r.learned_minus_best.is_some_and(|d| d.below_zero())).count(),
     );
+    let tabular: Vec<_> = rows
+        .iter()
+        .filter_map(|r| r.learned_vs_best_tabular)
+        .collect();
+    if !tabular.is_empty() {
+        eprintln!(
+            "learned within {:.0}% of the best tabular policy (the paired interval's lower end) at {} of {}",
+            sweep::NEAR_BEST_TABULAR * 100.0,
+            tabular.iter().filter(|t| sweep::near_best_tabular(t)).count(),
+            tabular.len(),
+        );
+    }
     let output = SweepOutput {
         base: base.to_hash(),
         grid,

@@ -12,7 +12,7 @@ import { RUN_COLORS, cell, draw, interval, policyColor } from './common.js';
 /**
  * @typedef {{ mean: number, lo: number, hi: number }} Interval
  * @typedef {{ policy: string, seeds: number, net: Interval, fees: Interval, costs: Interval, funding: Interval, overhead: Interval, counterparty_pnl: Interval, adjustments: Interval }} PolicyRow
- * @typedef {{ url: string, policies: PolicyRow[], best_baseline: string | null, learned_minus: Record<string, Interval>, learned_vs_best_tabular: number | null, q_comparison: any, config: any }} EvalReport
+ * @typedef {{ url: string, policies: PolicyRow[], best_baseline: string | null, learned_minus: Record<string, Interval>, learned_vs_best_tabular: Interval | null, q_comparison: any, config: any }} EvalReport
  */
 
 /** @type {{ report: EvalReport, csv: string } | null} The last evaluation. */

@@ -15,7 +15,7 @@ import { draw, interval, usd } from './common.js';
 /**
  * @typedef {{ mean: number, lo: number, hi: number }} Interval
  * @typedef {{ policy: string, net: Interval, adjustments: Interval, learned_minus: Interval | null }} PolicyRow
- * @typedef {{ index: number, point: [string, number][], policies: PolicyRow[], best_baseline: string | null, learned_minus_best: Interval | null, q_relative_error: number, learned_vs_best_tabular: number | null, url: string }} SweepRow
+ * @typedef {{ index: number, point: [string, number][], policies: PolicyRow[], best_baseline: string | null, learned_minus_best: Interval | null, q_relative_error: number, learned_vs_best_tabular: Interval | null, url: string }} SweepRow
  * @typedef {{ axes: { path: string, values: number[] }[] }} Grid
  * @typedef {{ id: string, label: string, pick: (r: SweepRow) => { value: number | null, interval: Interval | null, test: boolean } }} Metric
  */
