@@ -249,6 +249,16 @@ mod tests {
     use super::*;
 
     #[test]
+    fn near_best_tabular_tests_the_lower_end_of_the_interval() {
+        let at = |mean, lo, hi| Interval { mean, lo, hi };
+        assert!(near_best_tabular(&at(-0.01, -0.02, 0.0)));
+        assert!(!near_best_tabular(&at(-0.01, -0.0201, 0.0)));
+        // A mean within 2% does not pass when the interval reaches further down.
+        assert!(!near_best_tabular(&at(-0.005, -0.05, 0.04)));
+        assert!(near_best_tabular(&at(0.03, 0.01, 0.05)));
+    }
+
+    #[test]
     fn axes_parse_ranges_and_lists_and_refuse_bad_values() {
         let a = Axis::parse("traders.informed_prob=0:1:0.25").unwrap();
         assert_eq!(a.values, [0.0, 0.25, 0.5, 0.75, 1.0]);
