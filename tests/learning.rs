@@ -239,16 +239,8 @@ fn the_learned_policy_is_never_worse_than_the_best_baseline_across_training_seed
         cfg.eval.seeds = 2_000;
         let mut s = Session::for_answer(cfg).unwrap();
         s.advance_episodes(s.config().learn.episodes);
-        let table = s.evaluate();
-        let best = table.best_baseline().unwrap();
-        let d = table.paired(PolicyKind::Learned, best).unwrap();
-        println!(
-            "seed {seed}: learned − {} = {:.0} [{:.0}, {:.0}]",
-            best.name(),
-            d.mean,
-            d.lo,
-            d.hi
-        );
+        let (best, d) = s.evaluate().learned_minus_best().unwrap();
+        println!("seed {seed}: learned − {}: {d:?}", best.name());
         assert!(!d.below_zero(), "seed {seed}: {d:?}");
     }
 }

@@ -163,9 +163,7 @@ fn learned_minus_best(hash: &str) -> (PolicyKind, damm::learn::Interval) {
     cfg.eval.first_seed = 7_000_000;
     let mut s = Session::new(cfg).unwrap();
     s.advance_episodes(s.config().learn.episodes);
-    let table = s.evaluate();
-    let best = table.best_baseline().unwrap();
-    let d = table.paired(PolicyKind::Learned, best).unwrap();
+    let (best, d) = s.evaluate().learned_minus_best().unwrap();
     println!(
         "{hash}: learned − {} = {:.0} [{:.0}, {:.0}]",
         best.name(),

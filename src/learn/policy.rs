@@ -255,6 +255,12 @@ impl EvalTable {
         })
     }
 
+    /// The best baseline and the paired (same seeds) learned − best baseline interval.
+    pub fn learned_minus_best(&self) -> Option<(PolicyKind, Interval)> {
+        let best = self.best_baseline()?;
+        Some((best, self.paired(PolicyKind::Learned, best)?))
+    }
+
     /// The baseline with the highest mean net per episode.
     pub fn best_baseline(&self) -> Option<PolicyKind> {
         PolicyKind::BASELINES
@@ -302,6 +308,8 @@ mod tests {
             ],
         };
         assert_eq!(t.best_baseline(), Some(PolicyKind::V1Rule));
+        let (b, d) = t.learned_minus_best().unwrap();
+        assert_eq!((b, d.mean), (PolicyKind::V1Rule, 2.0));
         let d = t.paired(PolicyKind::Learned, PolicyKind::Static).unwrap();
         assert_eq!(d.mean, 2.0);
         assert!(d.above_zero());

@@ -176,13 +176,13 @@ pub fn run_point(base: &Config, grid: &Grid, index: usize) -> Result<SweepRow, C
                 .flatten(),
         })
         .collect();
-    let best = table.best_baseline();
+    let best = table.learned_minus_best();
     Ok(SweepRow {
         index,
         point,
         policies,
-        best_baseline: best,
-        learned_minus_best: best.and_then(|b| table.paired(PolicyKind::Learned, b)),
+        best_baseline: best.map(|(b, _)| b),
+        learned_minus_best: best.map(|(_, d)| d),
         q_relative_error: cmp.relative_error,
         learned_vs_best_tabular: table.learned_vs_best_tabular(),
         url: s.config().to_hash(),
