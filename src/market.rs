@@ -3,7 +3,8 @@
 //! The oracle is a geometric Brownian motion or a replayed price series. Each step one
 //! trader arrives: informed with probability λi (long when mark < oracle, short when
 //! mark > oracle, nothing when equal) or uninformed with probability λu = 1 − λi (long or
-//! short 50/50). The trade's USD size comes from the volume model with optional
+//! short 50/50, or, with a closing share c, against the users' net position with probability
+//! (1 + c)/2: docs/modeling.md §19). The trade's USD size comes from the volume model with optional
 //! log-normal noise. Optionally an arbitrageur also trades the mark to the oracle each step
 //! (`TraderConfig::arbitrageur`; the trade itself is `MarketCore`'s). The AMM itself and the
 //! operator's actions live elsewhere.
@@ -94,6 +95,9 @@ pub struct TraderConfig {
     /// An arbitrageur trades the mark to the oracle, net of the fee, right after every
     /// oracle move (before the step's trader; docs/lvr.md §3). It draws no random numbers.
     pub arbitrageur: bool,
+    /// c: the share of uninformed traders who close, i.e. trade against the users' net
+    /// position (0 = the paper's 50/50; docs/modeling.md §19).
+    pub closing: f64,
 }
 
 impl Default for TraderConfig {
@@ -103,6 +107,7 @@ impl Default for TraderConfig {
             volume: VolumeModel::default(),
             size_noise: 0.5,
             arbitrageur: false,
+            closing: 0.0,
         }
     }
 }
@@ -125,9 +130,18 @@ pub struct Order {
 
 impl TraderConfig {
     /// Draws this step's order, or `None` when an informed trader sees no gap.
-    /// Informed: long if mark < oracle, short if mark > oracle (paper §RL).
+    /// Informed: long if mark < oracle, short if mark > oracle (paper §RL). Uninformed:
+    /// long with probability (1 − c·sign(net))/2, where `net` is the users' net base
+    /// position; c = 0 is the paper's 50/50 and draws the same numbers.
     #[inline]
-    pub fn arrive(&self, mark: f64, oracle: f64, sqrt_k: f64, rng: &mut SimRng) -> Option<Order> {
+    pub fn arrive(
+        &self,
+        mark: f64,
+        oracle: f64,
+        sqrt_k: f64,
+        net: f64,
+        rng: &mut SimRng,
+    ) -> Option<Order> {
         let informed = rng.bernoulli(self.informed_prob);
         let coin = rng.uniform();
         let z = rng.normal();
@@ -141,7 +155,20 @@ impl TraderConfig {
             };
             (TraderKind::Informed, side)
         } else {
-            let side = if coin < 0.5 { Side::Long } else { Side::Short };
+            // Closers sell a net long and buy back a net short; at c = 0 or net = 0 the
+            // threshold is exactly 0.5.
+            let lean = if net > 0.0 {
+                self.closing
+            } else if net < 0.0 {
+                -self.closing
+            } else {
+                0.0
+            };
+            let side = if coin < 0.5 - 0.5 * lean {
+                Side::Long
+            } else {
+                Side::Short
+            };
             (TraderKind::Uninformed, side)
         };
         // Log-normal noise with mean 1: exp(σZ − σ²/2).
@@ -208,14 +235,14 @@ mod tests {
         let mut rng = SimRng::new(1);
         for _ in 0..100 {
             assert_eq!(
-                t.arrive(99.0, 100.0, 1e5, &mut rng).unwrap().side,
+                t.arrive(99.0, 100.0, 1e5, 0.0, &mut rng).unwrap().side,
                 Side::Long
             );
             assert_eq!(
-                t.arrive(101.0, 100.0, 1e5, &mut rng).unwrap().side,
+                t.arrive(101.0, 100.0, 1e5, 0.0, &mut rng).unwrap().side,
                 Side::Short
             );
-            assert!(t.arrive(100.0, 100.0, 1e5, &mut rng).is_none());
+            assert!(t.arrive(100.0, 100.0, 1e5, 0.0, &mut rng).is_none());
         }
     }
 
@@ -227,8 +254,41 @@ mod tests {
         };
         let mut rng = SimRng::new(2);
         let longs = (0..20_000)
-            .filter(|_| t.arrive(99.0, 100.0, 1e5, &mut rng).unwrap().side == Side::Long)
+            .filter(|_| t.arrive(99.0, 100.0, 1e5, 0.0, &mut rng).unwrap().side == Side::Long)
             .count();
         assert!((longs as f64 / 20_000.0 - 0.5).abs() < 0.015, "{longs}");
+    }
+
+    #[test]
+    fn closers_trade_against_the_users_net_position() {
+        let t = TraderConfig {
+            informed_prob: 0.0,
+            closing: 0.4,
+            ..TraderConfig::default()
+        };
+        // P(long) = (1 − c·sign(net))/2: 0.3 with users net long, 0.7 net short, 0.5 flat.
+        for (net, want) in [(5.0, 0.3), (-5.0, 0.7), (0.0, 0.5)] {
+            let mut rng = SimRng::new(3);
+            let longs = (0..40_000)
+                .filter(|_| t.arrive(99.0, 100.0, 1e5, net, &mut rng).unwrap().side == Side::Long)
+                .count();
+            // 4.5 standard errors of a share near 0.5 over 40,000 draws.
+            assert!(
+                (longs as f64 / 40_000.0 - want).abs() < 0.011,
+                "{net}: {longs}"
+            );
+        }
+        // At c = 0 the side depends on the same draw as before, whatever the position.
+        let paper = TraderConfig {
+            informed_prob: 0.0,
+            ..TraderConfig::default()
+        };
+        let (mut a, mut b) = (SimRng::new(9), SimRng::new(9));
+        for _ in 0..1_000 {
+            assert_eq!(
+                paper.arrive(99.0, 100.0, 1e5, 7.0, &mut a),
+                paper.arrive(99.0, 100.0, 1e5, 0.0, &mut b)
+            );
+        }
     }
 }

@@ -447,6 +447,12 @@ pub static PARAMS: &[Param] = &[
         .group(Group::Traders)
         .help("σ of the log-normal noise on each trade's size (mean 1).")
         .shown(),
+    float("traders.closing", "c — closing share of uninformed traders", num_field!(traders.closing))
+        .range(0.0, 1.0, 0.05)
+        .slider(0.0, 1.0)
+        .group(Group::Traders)
+        .help("Share of uninformed traders who trade against the users' net position, closing it (0 = 50/50; docs/modeling.md §19).")
+        .shown(),
     flag("traders.arbitrageur", "arbitrageur (mark → oracle each step)", flag_field!(traders.arbitrageur))
         .group(Group::Traders)
         .help("After every oracle move an arbitrageur trades the mark to the oracle, net of the fee (docs/lvr.md).")

@@ -351,10 +351,13 @@ impl MarketCore {
             self.arbitrage(pool_before, &mut mv);
         }
         let mark = self.amm.mark_price();
-        if let Some(order) = self
-            .traders
-            .arrive(mark, self.oracle.price(), self.amm.sqrt_k(), rng)
-        {
+        if let Some(order) = self.traders.arrive(
+            mark,
+            self.oracle.price(),
+            self.amm.sqrt_k(),
+            net_before,
+            rng,
+        ) {
             if let Ok(fill) = self.amm.trade_quote(order.side, order.quote) {
                 let share = fill.fee * TRANCHE;
                 mv.trade = match order.side {
