@@ -660,7 +660,7 @@ pub static PARAMS: &[Param] = &[
     int("eval.yardstick_transitions", "yardstick transitions", num_field!(eval.yardstick_transitions))
         .range(0.0, 1e9, 1e6)
         .group(Group::Eval)
-        .help("Transitions (random actions, exploring starts) of the model whose optimal tabular policy is evaluated beside the learned one; 0 = off.")
+        .help("Transitions per round of the yardstick's model (exploring starts; three rounds: random actions, then ε-greedy around the previous round's policy). The best round's optimal tabular policy is evaluated beside the learned one; 0 = off.")
         .cli("yardstick"),
     // Drift v2's automatic rules (the drift_v2 baseline).
     int("drift_v2.curve_update_intensity", "v2: curve update intensity I", num_field!(drift_v2.curve_update_intensity))

@@ -8,7 +8,7 @@
 use serde::Serialize;
 use serde_json::json;
 
-use super::{rollout, Session};
+use super::{rollout, sweep, Session};
 use crate::learn::{greedy, EvalTable, PolicyKind};
 use crate::mdp::{ControlAction, StepInfo};
 use crate::rng::SimRng;
@@ -16,7 +16,8 @@ use crate::rng::SimRng;
 /// The evaluation report of `session` (trained) and its `table` (`Session::evaluate`), as
 /// `damm eval` prints it: config, URL, Q against Q*, every policy's net reward, reward split
 /// and adjustments per episode with 95% intervals, the best baseline, and the paired
-/// learned − baseline intervals keyed by the baseline's name.
+/// learned − baseline intervals keyed by the baseline's name; with a yardstick, the learned
+/// policy against the best tabular one and whether it is near it (`sweep::near_best_tabular`).
 pub fn eval_report(session: &Session, table: &EvalTable) -> serde_json::Value {
     let mut paired = serde_json::Map::new();
     for b in PolicyKind::BASELINES {
@@ -24,6 +25,7 @@ pub fn eval_report(session: &Session, table: &EvalTable) -> serde_json::Value {
             paired.insert(b.name().to_string(), json!(d));
         }
     }
+    let share = table.learned_vs_best_tabular();
     json!({
         "config": session.config(),
         "url": session.config().to_hash(),
@@ -34,7 +36,11 @@ pub fn eval_report(session: &Session, table: &EvalTable) -> serde_json::Value {
             "counterparty_pnl": e.counterparty, "adjustments": e.adjustments,
         })).collect::<Vec<_>>(),
         "best_baseline": table.best_baseline(),
-        "learned_vs_best_tabular": table.learned_vs_best_tabular(),
+        "learned_vs_best_tabular": share,
+        // The test `damm sweep` counts: the interval's lower end within the share.
+        "near_best_tabular": share.map(|t| json!({
+            "within": sweep::NEAR_BEST_TABULAR, "holds": sweep::near_best_tabular(&t),
+        })),
         "learned_minus": paired,
     })
 }

@@ -46,7 +46,9 @@ export default async function whatif(h) {
   const { test, open, call, hashOf, episodes, measurements, root } = h;
 
   await test('whatif: the evaluation panel equals damm eval --url to the last digit', async () => {
-    const page = await open('learn.episodes=1500&seed=21&eval.seeds=40');
+    // With a small yardstick (the best tabular policy) and traders who close, both through
+    // the URL like any parameter.
+    const page = await open('learn.episodes=1500&seed=21&eval.seeds=40&eval.yardstick_transitions=100000&traders.closing=0.2');
     const hash = await hashOf(page);
     const t0 = Date.now();
     await page.click('#eval-run');
@@ -60,6 +62,16 @@ export default async function whatif(h) {
       policy: r.dataset.policy, values: [...r.querySelectorAll('td[data-value]')].map((td) => Number(td.dataset.value)),
     })));
     assert.equal(cells.length, cli.policies.length);
+    assert.equal(cli.config.traders.closing, 0.2);
+    assert.ok(cli.policies.some((p) => p.policy === 'best_tabular'), 'the yardstick is evaluated');
+    // The line under the table: the learned policy against the best tabular one, and the
+    // engine's verdict on the interval.
+    const t = cli.learned_vs_best_tabular;
+    const pct = (x) => `${x >= 0 ? '+' : '−'}${Math.abs(100 * x).toFixed(1)}%`;
+    const line = await page.textContent('#eval-yardstick');
+    assert.ok(line.includes(`${pct(t.mean)} [${pct(t.lo)}, ${pct(t.hi)}]`), line);
+    assert.equal(cli.near_best_tabular.holds, t.lo >= -cli.near_best_tabular.within);
+    assert.match(line, cli.near_best_tabular.holds ? /within 2%/ : /more than 2% below/);
     for (const [i, p] of cli.policies.entries()) {
       assert.equal(cells[i].policy, p.policy);
       const d = cli.learned_minus[p.policy];

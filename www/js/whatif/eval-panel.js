@@ -12,7 +12,7 @@ import { RUN_COLORS, cell, draw, interval, policyColor } from './common.js';
 /**
  * @typedef {{ mean: number, lo: number, hi: number }} Interval
  * @typedef {{ policy: string, seeds: number, net: Interval, fees: Interval, costs: Interval, funding: Interval, overhead: Interval, counterparty_pnl: Interval, adjustments: Interval }} PolicyRow
- * @typedef {{ url: string, policies: PolicyRow[], best_baseline: string | null, learned_minus: Record<string, Interval>, learned_vs_best_tabular: Interval | null, q_comparison: any, config: any }} EvalReport
+ * @typedef {{ url: string, policies: PolicyRow[], best_baseline: string | null, learned_minus: Record<string, Interval>, learned_vs_best_tabular: Interval | null, near_best_tabular: { within: number, holds: boolean } | null, q_comparison: any, config: any }} EvalReport
  */
 
 /** @type {{ report: EvalReport, csv: string } | null} The last evaluation. */
@@ -63,6 +63,7 @@ export async function evaluate(hash = state.hash) {
 export function render() {
   const table = byId('eval-table', HTMLTableElement);
   table.replaceChildren();
+  byId('eval-yardstick').textContent = yardstickLine(last ? last.report : null);
   byId('eval-csv', HTMLButtonElement).disabled = !last;
   byId('eval-json', HTMLButtonElement).disabled = !last;
   if (!last) return;
@@ -92,6 +93,24 @@ export function render() {
     tr.appendChild(cell(p.adjustments.mean));
   }
   drawChart();
+}
+
+/**
+ * The learned policy against the best tabular one, as the paired interval of
+ * (learned − best tabular)/|best tabular| and the engine's verdict on it (the report's
+ * `learned_vs_best_tabular` and `near_best_tabular`); empty without a yardstick.
+ * @param {EvalReport | null} rep
+ */
+export function yardstickLine(rep) {
+  const t = rep ? rep.learned_vs_best_tabular : null;
+  const near = rep ? rep.near_best_tabular : null;
+  if (!t || !near) return '';
+  const pct = (/** @type {number} */ x) => `${x >= 0 ? '+' : '−'}${Math.abs(100 * x).toFixed(1)}%`;
+  const within = `${+(100 * near.within).toFixed(2)}%`;
+  const verdict = near.holds
+    ? `within ${within} of it (the interval's lower end)`
+    : `the interval reaches more than ${within} below it`;
+  return `Learned against the best tabular policy: ${pct(t.mean)} [${pct(t.lo)}, ${pct(t.hi)}], ${verdict}.`;
 }
 
 /** The interval chart: one group per policy, this run's whisker then each pinned run's. */
