@@ -3,9 +3,9 @@
 //! The oracle is a geometric Brownian motion or a replayed price series. Each step one
 //! trader arrives: informed with probability λi (long when mark < oracle, short when
 //! mark > oracle, nothing when equal) or uninformed with probability λu = 1 − λi (long or
-//! short 50/50, or, with a closing share c, against the users' net position with probability
-//! (1 + c)/2: docs/modeling.md §19). The trade's USD size comes from the volume model with optional
-//! log-normal noise. Optionally an arbitrageur also trades the mark to the oracle each step
+//! short 50/50; with a closing share c, against the users' net position with probability
+//! (1 + c)/2, docs/modeling.md §19). The trade's USD size comes from the volume model with
+//! optional log-normal noise. Optionally an arbitrageur also trades the mark to the oracle each step
 //! (`TraderConfig::arbitrageur`; the trade itself is `MarketCore`'s). The AMM itself and the
 //! operator's actions live elsewhere.
 
