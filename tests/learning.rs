@@ -138,13 +138,7 @@ fn presets_converge_to_the_estimated_model() {
 /// the same run's last iterate must not be, or the averaging is not what this checks.
 #[test]
 fn averaging_brings_the_hardest_grid_point_under_5_percent() {
-    let mut cfg = Config {
-        preset: Preset::Control,
-        seed: 4242,
-        ..Config::default()
-    };
-    cfg.traders.informed_prob = 1.0;
-    cfg.oracle.volatility = 0.02;
+    let cfg = grid_point(4242, 1.0, 0.02);
     let episodes = cfg.learn.episodes;
     let mut s = Session::new(cfg).unwrap();
     s.advance_episodes(episodes);
@@ -157,6 +151,22 @@ fn averaging_brings_the_hardest_grid_point_under_5_percent() {
     );
     assert!(c.relative_error < 0.05, "averaged {}", c.relative_error);
     assert!(raw > 0.05, "last iterate {raw}");
+}
+
+/// A point of the README's grid ("The operator's question"): the control preset at
+/// training seed `seed`, informed share `informed` and oracle volatility `volatility`,
+/// evaluated on the grid's 2,000 seeds from 7,000,000.
+fn grid_point(seed: u32, informed: f64, volatility: f64) -> Config {
+    let mut cfg = Config {
+        preset: Preset::Control,
+        seed,
+        ..Config::default()
+    };
+    cfg.traders.informed_prob = informed;
+    cfg.oracle.volatility = volatility;
+    cfg.eval.first_seed = 7_000_000;
+    cfg.eval.seeds = 2_000;
+    cfg
 }
 
 fn print_table(table: &EvalTable) {
@@ -229,15 +239,7 @@ fn a_copy_of_the_static_policy_fails_the_beats_static_test() {
 #[test]
 fn the_learned_policy_is_never_worse_than_the_best_baseline_across_training_seeds() {
     for seed in 4242..4246 {
-        let mut cfg = Config {
-            preset: Preset::Control,
-            seed,
-            ..Config::default()
-        };
-        cfg.traders.informed_prob = 0.45;
-        cfg.oracle.volatility = 0.02;
-        cfg.eval.first_seed = 7_000_000;
-        cfg.eval.seeds = 2_000;
+        let cfg = grid_point(seed, 0.45, 0.02);
         let mut s = Session::for_answer(cfg).unwrap();
         s.advance_episodes(s.config().learn.episodes);
         let (best, d) = s.evaluate().learned_minus_best().unwrap();
@@ -253,16 +255,8 @@ fn the_learned_policy_is_never_worse_than_the_best_baseline_across_training_seed
 #[test]
 fn longer_training_brings_the_learned_policy_within_2_percent_of_the_best_tabular_one() {
     let at = |episodes: u32| {
-        let mut cfg = Config {
-            preset: Preset::Control,
-            seed: 4242,
-            ..Config::default()
-        };
-        cfg.traders.informed_prob = 0.45;
-        cfg.oracle.volatility = 0.01;
+        let mut cfg = grid_point(4242, 0.45, 0.01);
         cfg.learn.episodes = episodes;
-        cfg.eval.first_seed = 7_000_000;
-        cfg.eval.seeds = 2_000;
         cfg.eval.yardstick_transitions = 10_000_000;
         let mut s = Session::for_answer(cfg).unwrap();
         s.advance_episodes(episodes);
