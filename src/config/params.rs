@@ -451,7 +451,8 @@ pub static PARAMS: &[Param] = &[
         .range(0.0, 1.0, 0.05)
         .slider(0.0, 1.0)
         .group(Group::Traders)
-        .help("Share of uninformed traders who trade against the users' net position, closing it (0 = 50/50; docs/modeling.md §19).")
+        .only(CONTROL)
+        .help("Share of uninformed traders who trade against the users' net position, closing it (0 = 50/50; docs/modeling.md §19). The paper preset's traders are 50/50.")
         .shown(),
     flag("traders.arbitrageur", "arbitrageur (mark → oracle each step)", flag_field!(traders.arbitrageur))
         .group(Group::Traders)

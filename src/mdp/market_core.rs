@@ -128,9 +128,9 @@ impl Default for MdpConfig {
     fn default() -> Self {
         Self {
             imbalance_bins: 7,
-            // ±20% of b₀: over ±10%, 55–62% of the visits fell in the two saturated edge
-            // bins and the learned policy split into two modes (docs/modeling.md §18).
-            imbalance_range: 0.2,
+            // ±10% of b₀ fits the users' net position with traders who close; without them
+            // it needed ±20% (docs/modeling.md §18–19).
+            imbalance_range: 0.1,
             gap_bins: 5,
             gap_range: 0.02,
             k_levels: 3,

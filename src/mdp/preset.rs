@@ -57,10 +57,21 @@ impl Preset {
             );
             return Ok(Box::new(BandScenario::new(cfg)));
         }
-        let core = MarketCore::new(i.market, i.mdp, i.oracle, i.traders)?;
         Ok(match self {
-            Preset::Paper => Box::new(PaperEnv::new(core)),
-            _ => Box::new(ControlEnv::new(core)),
+            // The paper's uninformed traders go long or short 50/50: traders who close
+            // (`traders.closing`) are the control preset's market (docs/modeling.md §19).
+            Preset::Paper => {
+                let traders = TraderConfig {
+                    closing: 0.0,
+                    ..*i.traders
+                };
+                Box::new(PaperEnv::new(MarketCore::new(
+                    i.market, i.mdp, i.oracle, &traders,
+                )?))
+            }
+            _ => Box::new(ControlEnv::new(MarketCore::new(
+                i.market, i.mdp, i.oracle, i.traders,
+            )?)),
         })
     }
 }

@@ -117,13 +117,13 @@ export const LESSONS = [
     id: 'flow',
     title: '3. Informed and uninformed flow, and funding',
     hash: 'preset=control&seed=3&traders.informed_prob=0',
-    intro: 'Informed traders trade toward the oracle (long when the mark is below it); uninformed ones flip a coin. Funding, (mark − oracle)/24 per hour on the users\' net position, is paid by the side that pushed the mark away from the oracle. The AMM holds the other side.',
+    intro: 'Informed traders trade toward the oracle (long when the mark is below it); uninformed ones flip a coin, except the share c (0.2 by default) who close, trading against the crowd\'s net position. Funding, (mark − oracle)/24 per hour on the users\' net position, is paid by the side that pushed the mark away from the oracle. The AMM holds the other side.',
     tryThis: [
       'Press Episode: every trader is uninformed (λi = 0).',
       'Move λi (Traders) to 1 and press Episode again.',
     ],
     lookFor: [
-      'Open interest: the crowd\'s random walk of N, and how informed flow keeps it near the oracle\'s side.',
+      'Open interest: the crowd\'s net position N, a random walk pulled back toward zero by those who close, and how informed flow keeps it near the oracle\'s side.',
       'Protocol money: Σ funding kept.',
     ],
     question: 'Who traded in this episode, and did the protocol receive or pay funding?',

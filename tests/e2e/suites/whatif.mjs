@@ -46,9 +46,9 @@ export default async function whatif(h) {
   const { test, open, call, hashOf, episodes, measurements, root } = h;
 
   await test('whatif: the evaluation panel equals damm eval --url to the last digit', async () => {
-    // With a small yardstick (the best tabular policy) and traders who close, both through
-    // the URL like any parameter.
-    const page = await open('learn.episodes=1500&seed=21&eval.seeds=40&eval.yardstick_transitions=100000&traders.closing=0.2');
+    // With a small yardstick (the best tabular policy) and more traders who close than the
+    // default, both through the URL like any parameter.
+    const page = await open('learn.episodes=1500&seed=21&eval.seeds=40&eval.yardstick_transitions=100000&traders.closing=0.3');
     const hash = await hashOf(page);
     const t0 = Date.now();
     await page.click('#eval-run');
@@ -62,7 +62,7 @@ export default async function whatif(h) {
       policy: r.dataset.policy, values: [...r.querySelectorAll('td[data-value]')].map((td) => Number(td.dataset.value)),
     })));
     assert.equal(cells.length, cli.policies.length);
-    assert.equal(cli.config.traders.closing, 0.2);
+    assert.equal(cli.config.traders.closing, 0.3);
     assert.ok(cli.policies.some((p) => p.policy === 'best_tabular'), 'the yardstick is evaluated');
     // The line under the table: the learned policy against the best tabular one, and the
     // engine's verdict on the interval.
