@@ -57,21 +57,19 @@ impl Preset {
             );
             return Ok(Box::new(BandScenario::new(cfg)));
         }
+        // The paper's uninformed traders go long or short 50/50: traders who close
+        // (`traders.closing`) are the control preset's market (docs/modeling.md §19).
+        let traders = match self {
+            Preset::Paper => TraderConfig {
+                closing: 0.0,
+                ..*i.traders
+            },
+            _ => *i.traders,
+        };
+        let core = MarketCore::new(i.market, i.mdp, i.oracle, &traders)?;
         Ok(match self {
-            // The paper's uninformed traders go long or short 50/50: traders who close
-            // (`traders.closing`) are the control preset's market (docs/modeling.md §19).
-            Preset::Paper => {
-                let traders = TraderConfig {
-                    closing: 0.0,
-                    ..*i.traders
-                };
-                Box::new(PaperEnv::new(MarketCore::new(
-                    i.market, i.mdp, i.oracle, &traders,
-                )?))
-            }
-            _ => Box::new(ControlEnv::new(MarketCore::new(
-                i.market, i.mdp, i.oracle, i.traders,
-            )?)),
+            Preset::Paper => Box::new(PaperEnv::new(core)),
+            _ => Box::new(ControlEnv::new(core)),
         })
     }
 }
