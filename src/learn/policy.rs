@@ -240,6 +240,16 @@ impl EvalTable {
         Some(Interval::of(&d))
     }
 
+    /// Paired (same seeds) learned − `kind` net per episode with its 95% interval, for every
+    /// evaluated policy but the learned one (the baselines, and the best tabular policy when
+    /// the yardstick ran).
+    pub fn learned_minus(&self, kind: PolicyKind) -> Option<Interval> {
+        if kind == PolicyKind::Learned {
+            return None;
+        }
+        self.paired(PolicyKind::Learned, kind)
+    }
+
     /// The paired (same seeds) learned − best tabular net per episode with its 95%
     /// interval, as a share of |best tabular|'s mean, when the yardstick was evaluated.
     /// "Within 2% of the best tabular policy" is a test on this interval: its lower end
@@ -330,5 +340,11 @@ mod tests {
         let h = 1.96 * (2.0f64 / 4.0).sqrt() / 100.0;
         assert!((r.mean + 0.01).abs() < 1e-15, "{r:?}");
         assert!((r.lo - (-0.01 - h)).abs() < 1e-15 && (r.hi - (-0.01 + h)).abs() < 1e-15);
+        // The same difference in USD, as reported beside the baselines'; none for itself.
+        let d = t.learned_minus(PolicyKind::BestTabular).unwrap();
+        assert_eq!(d.mean, -1.0);
+        assert!((d.lo - (-1.0 - 100.0 * h)).abs() < 1e-12, "{d:?}");
+        assert!(t.learned_minus(PolicyKind::Learned).is_none());
+        assert!(t.learned_minus(PolicyKind::Static).is_none());
     }
 }

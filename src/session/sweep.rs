@@ -171,9 +171,7 @@ pub fn run_point(base: &Config, grid: &Grid, index: usize) -> Result<SweepRow, C
             policy: r.policy,
             net: r.net,
             adjustments: r.adjustments,
-            learned_minus: (r.policy != PolicyKind::Learned)
-                .then(|| table.paired(PolicyKind::Learned, r.policy))
-                .flatten(),
+            learned_minus: table.learned_minus(r.policy),
         })
         .collect();
     let best = table.learned_minus_best();

@@ -16,13 +16,14 @@ use crate::rng::SimRng;
 /// The evaluation report of `session` (trained) and its `table` (`Session::evaluate`), as
 /// `damm eval` prints it: config, URL, Q against Q*, every policy's net reward, reward split
 /// and adjustments per episode with 95% intervals, the best baseline, and the paired
-/// learned − baseline intervals keyed by the baseline's name; with a yardstick, the learned
-/// policy against the best tabular one and whether it is near it (`sweep::near_best_tabular`).
+/// learned − policy intervals keyed by the policy's name (every baseline, and the best tabular
+/// policy with a yardstick); with a yardstick, the learned policy against the best tabular one
+/// as a share and whether it is near it (`sweep::near_best_tabular`).
 pub fn eval_report(session: &Session, table: &EvalTable) -> serde_json::Value {
     let mut paired = serde_json::Map::new();
-    for b in PolicyKind::BASELINES {
-        if let Some(d) = table.paired(PolicyKind::Learned, b) {
-            paired.insert(b.name().to_string(), json!(d));
+    for e in &table.rows {
+        if let Some(d) = table.learned_minus(e.policy) {
+            paired.insert(e.policy.name().to_string(), json!(d));
         }
     }
     let share = table.learned_vs_best_tabular();
@@ -78,10 +79,7 @@ pub fn eval_csv(table: &EvalTable) -> String {
         ] {
             cells.extend([i.mean, i.lo, i.hi].map(|x| x.to_string()));
         }
-        match (e.policy != PolicyKind::Learned)
-            .then(|| table.paired(PolicyKind::Learned, e.policy))
-            .flatten()
-        {
+        match table.learned_minus(e.policy) {
             Some(d) => cells.extend([d.mean, d.lo, d.hi].map(|x| x.to_string())),
             None => cells.extend([String::new(), String::new(), String::new()]),
         }

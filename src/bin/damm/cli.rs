@@ -13,7 +13,7 @@ use damm::analysis::volume::VolumeFit;
 use damm::analysis::Dataset;
 use damm::config::Config;
 use damm::data::events::LabelRule;
-use damm::learn::{EvalTable, PolicyKind};
+use damm::learn::EvalTable;
 use damm::mdp::Preset;
 use damm::reward::{ols, Transform};
 use damm::session::Session;
@@ -656,12 +656,12 @@ fn cmd_eval(run: &RunArgs, out: Option<&Path>) -> CliResult<ExitCode> {
     let session = train(cfg, true)?;
     let table = session.evaluate();
     print_table(&table);
-    // Paired by seed: learned − each baseline (the report keys them by name).
-    for b in PolicyKind::BASELINES {
-        if let Some(d) = table.paired(PolicyKind::Learned, b) {
+    // Paired by seed: learned − each other policy (the report keys them by name).
+    for e in &table.rows {
+        if let Some(d) = table.learned_minus(e.policy) {
             eprintln!(
-                "learned − {:<8} per seed: {:>9.1} [{:.1}, {:.1}]",
-                b.name(),
+                "learned − {:<12} per seed: {:>9.1} [{:.1}, {:.1}]",
+                e.policy.name(),
                 d.mean,
                 d.lo,
                 d.hi

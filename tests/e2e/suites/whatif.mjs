@@ -64,6 +64,7 @@ export default async function whatif(h) {
     assert.equal(cells.length, cli.policies.length);
     assert.equal(cli.config.traders.closing, 0.3);
     assert.ok(cli.policies.some((p) => p.policy === 'best_tabular'), 'the yardstick is evaluated');
+    assert.ok(cli.learned_minus.best_tabular, 'learned − best tabular is reported in USD too');
     // The line under the table: the learned policy against the best tabular one, and the
     // engine's verdict on the interval.
     const t = cli.learned_vs_best_tabular;
